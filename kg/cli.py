@@ -1,0 +1,143 @@
+"""The `kg` command: a thin layer over the library (kg.pipeline, kg.query, kg.render, kg.export)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from kg.errors import KgError
+
+
+class _Group(click.Group):
+    """Turns KgError into one line on stderr and exit status 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except KgError as exc:
+            click.echo(f"kg: error: {exc}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="kg")
+def main() -> None:
+    """Build a knowledge graph of actors and their relations from French news articles.
+
+    \b
+    Typical session:
+      kg build seeds/ --out exports/          # articles -> exports/graph.ttl + graph.html
+      kg query exports/graph.ttl "SELECT ..." # ask it questions in SPARQL
+      kg render exports/graph.ttl --out g.html
+      kg export exports/graph.ttl --format jsonld --out graph.jsonld
+    """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for graph.ttl and graph.html (created if missing).")
+@click.option("--gazetteer", "gazetteers", multiple=True, type=click.Path(),
+              help="Extra gazetteer YAML (same format as kg/data/gazetteer.yaml); may repeat.")
+@click.option("--strict", is_flag=True, help="Fail if any file had to be skipped.")
+@click.option("--no-html", is_flag=True, help="Write graph.ttl only.")
+def build(paths: tuple[str, ...], out_dir: str, gazetteers: tuple[str, ...], strict: bool, no_html: bool) -> None:
+    """Read PATHS (UTF-8 .txt articles, or folders of them) and write the graph to --out.
+
+    Writes OUT/graph.ttl (Turtle, with the provenance of every relation) and
+    OUT/graph.html (interactive network, works offline). Files that cannot be read
+    (empty, binary, undecodable) are reported on one line each and skipped; the exit
+    status is 2 if any was skipped. Nothing in OUT is replaced unless the whole build
+    succeeds.
+    """
+    from kg.export import serialize, write_atomic
+    from kg.pipeline import build as run_build
+    from kg.render import render_html
+
+    def progress(items):
+        with click.progressbar(items, label="Extracting", file=sys.stderr) as bar:
+            yield from bar
+
+    many = sum(1 for p in paths if Path(p).is_dir()) > 0 or len(paths) > 20
+    result = run_build(paths, gazetteers, progress=progress if many and sys.stderr.isatty() else None)
+    for line in result.skipped:
+        click.echo(f"kg: skipped: {line}", err=True)
+    if strict and result.skipped:
+        raise KgError(f"{len(result.skipped)} file(s) skipped and --strict is set; nothing written")
+    ttl = serialize(result.graph, "turtle")
+    html = None if no_html else render_html(result.graph).encode("utf-8")
+    out = Path(out_dir)
+    write_atomic(out / "graph.ttl", ttl)
+    if html is not None:
+        write_atomic(out / "graph.html", html)
+    n_rel = len({(s, p, o) for s, p, o in result.graph if str(p).startswith("https://w3id.org/kg-news/ontology#")
+                 and p.split("#")[-1] in ("funds", "supports", "opposes", "attacks", "commands", "leads",
+                                          "memberOf", "partOf", "locatedIn", "operatesIn")})
+    click.echo(f"{len(result.documents)} documents, {len(result.entities)} entities, {n_rel} relations "
+               f"in {result.seconds:.1f} s -> {out / 'graph.ttl'}" + ("" if no_html else f", {out / 'graph.html'}"))
+    if result.skipped:
+        sys.exit(2)
+
+
+@main.command()
+@click.argument("graph", type=click.Path())
+@click.argument("sparql", required=False)
+@click.option("--file", "qfile", type=click.Path(), help="Read the query from a .rq file.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
+              help="Output for SELECT results (CONSTRUCT/DESCRIBE always print Turtle).")
+@click.option("--timeout", type=float, default=30.0, show_default=True, help="Wall-clock limit in seconds.")
+def query(graph: str, sparql: str | None, qfile: str | None, fmt: str, timeout: float) -> None:
+    """Run a SPARQL query (SELECT, ASK, CONSTRUCT, DESCRIBE) on GRAPH.
+
+    The ontology (ontology/*.ttl) is loaded with the graph so class and property
+    labels resolve. The kgo:, kgr:, rdfs:, skos:, owl: prefixes are predefined.
+    Queries that would reach outside the graph (SERVICE, LOAD, FROM) are refused.
+
+    \b
+    Example:
+      kg query exports/graph.ttl "SELECT ?who WHERE { ?who kgo:leads ?x . ?x rdfs:label 'Groupe Wagner' }"
+    """
+    from kg.query import format_result, load_graph, run_query
+
+    if (sparql is None) == (qfile is None):
+        raise KgError("give a query either as an argument or with --file (not both)")
+    if qfile:
+        try:
+            sparql = Path(qfile).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise KgError(f"cannot read query file {qfile}: {exc.strerror}") from None
+    g = load_graph(graph)
+    click.echo(format_result(run_query(g, sparql, timeout=timeout), fmt), nl=False)
+
+
+@main.command()
+@click.argument("graph", type=click.Path())
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="HTML file to write.")
+def render(graph: str, out: str) -> None:
+    """Write GRAPH as an interactive HTML network that works offline (one file)."""
+    from kg.export import write_atomic
+    from kg.query import load_graph
+    from kg.render import render_html
+
+    write_atomic(Path(out), render_html(load_graph(graph, with_ontology=False)).encode("utf-8"))
+    click.echo(f"wrote {out}")
+
+
+@main.command()
+@click.argument("graph", type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["turtle", "nt", "jsonld", "xml"]), default="turtle",
+              show_default=True)
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="File to write.")
+def export(graph: str, fmt: str, out: str) -> None:
+    """Write GRAPH in another RDF syntax (Turtle, N-Triples, JSON-LD, RDF/XML)."""
+    from kg.export import export as do_export
+    from kg.query import load_graph
+
+    do_export(load_graph(graph, with_ontology=False), Path(out), fmt)
+    click.echo(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()

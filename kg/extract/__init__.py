@@ -1,0 +1,1 @@
+"""Extraction: entity mentions and relations from one parsed document."""

@@ -1,0 +1,314 @@
+"""Actor mentions in a parsed segment: gazetteer, spaCy NER (corrected), and patterns.
+
+spaCy's NER is a starting point, not the truth: "le Pentagone" comes out as a place,
+"Tesla" as a person, "Accept Read More" as a name. Known actors come from the
+gazetteer; unknown names keep NER's span and get their type from the words around
+them (a class noun "le groupe X", a title "PDG de X"); lowercase actors such as
+"l'armée russe" come from the national_actors rules.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span, Token
+
+from kg.lexicon import Lexicon, coarse, feminine, norm
+
+_NER_TYPES = {"PER": "Person", "LOC": "Place", "ORG": "Organization"}
+_ORG_WORDS = {"group", "media", "groupe", "commandement", "conseil", "agence", "ministère", "armée",
+              "forces", "organisation", "union", "parti", "banque", "fonds", "quartier", "comité",
+              "army", "force", "navy", "corps", "command", "council", "agency", "inc", "inc.", "ltd",
+              "corporation", "company", "compagnie", "société", "news", "press", "tv", "radio"}
+_STRIP_LEAD = {"le", "la", "les", "l'", "l’", "du", "des", "de", "d'", "d’", "au", "aux", "à", "en",
+               "par", "pour", "et", "selon", "avec", "contre", "sur", "dans", "un", "une"}
+_BAD_CHARS = re.compile(r"[»«<>{}\[\]|@#=_*:;\"“”!?/\\]")
+_ACRONYM = re.compile(r"^[A-Z][A-Z0-9]{1,7}$")
+
+
+@dataclass
+class Cand:
+    """A candidate mention as a token span of one segment."""
+
+    start: int  # token indices in the segment Doc
+    end: int
+    name: str
+    etype: str
+    gaz_id: str | None
+    source: str
+    key: str | None = None  # forced resolution key (national actors)
+    alias_of: int | None = None  # index of the candidate this acronym names
+
+
+@lru_cache(maxsize=4)
+def _matchers(lex_id: int, lex: Lexicon, nlp_vocab) -> tuple[PhraseMatcher, dict, PhraseMatcher, dict]:
+    """Phrase matchers for gazetteer names and descriptions (built once per lexicon)."""
+    names = PhraseMatcher(nlp_vocab, attr="LOWER")
+    name_info: dict[str, tuple[str, str, bool]] = {}
+    desc = PhraseMatcher(nlp_vocab, attr="LOWER")
+    desc_info: dict[str, list[str]] = {}
+    from spacy.lang.fr import French
+
+    tok = French().tokenizer
+    for e in lex.gazetteer.entries.values():
+        for surface, weak in [(e.name, False), *((n, False) for n in e.names), *((n, True) for n in e.weak)]:
+            label = f"{e.id}|{'w' if weak else 's'}|{surface}"
+            name_info[label] = (e.id, surface, weak)
+            names.add(label, [tok(surface)])
+        for d in e.descriptions:
+            label = f"desc|{norm(d)}"
+            desc_info.setdefault(label, []).append(e.id)
+            desc.add(label, [tok(d)])
+    return names, name_info, desc, desc_info
+
+
+def _is_title_case(tok: Token) -> bool:
+    return tok.text[:1].isupper()
+
+
+def _gazetteer(sd: Doc, lex: Lexicon) -> list[Cand]:
+    names, info, _, _ = _matchers(id(lex), lex, sd.vocab)
+    out = []
+    for match_id, s, e in names(sd):
+        gid, surface, weak = info[sd.vocab.strings[match_id]]
+        span = sd[s:e]
+        if _ACRONYM.match(surface) or len(surface) <= 3:
+            if span.text != surface:  # "US" is a name, "us" is not
+                continue
+        elif surface[:1].isupper() and not _is_title_case(span[0]):
+            continue
+        entry = lex.gazetteer.entries[gid]
+        out.append(Cand(s, e, entry.name, entry.type, gid, "gazetteer-weak" if weak else "gazetteer"))
+    return out
+
+
+def _demonyms(sd: Doc, lex: Lexicon, adj_index: dict[str, str]) -> list[Cand]:
+    """Capitalised plural nationality nouns ("les Ukrainiens") name their country."""
+    out = []
+    for t in sd:
+        if _is_title_case(t) and t.text.endswith("s") and t.i > 0 and norm(t.text) in adj_index:
+            gid = adj_index[norm(t.text)]
+            entry = lex.gazetteer.entries[gid]
+            out.append(Cand(t.i, t.i + 1, entry.name, entry.type, gid, "demonym"))
+    return out
+
+
+def _national_actors(sd: Doc, lex: Lexicon, adj_index: dict[str, str]) -> list[Cand]:
+    """Lowercase actors: head noun + nationality adjective ("l'armée russe", "forces armées ukrainiennes")."""
+    out = []
+    heads = sorted(lex.rules.national_actors, key=lambda h: -len(h.split()))
+    for t in sd:
+        for head in heads:
+            words = head.split()
+            seg = sd[t.i:t.i + len(words)]
+            if len(seg) < len(words) or [w.lower_ for w in seg] != words:
+                continue
+            adj_i = t.i + len(words)
+            if adj_i >= len(sd) or norm(sd[adj_i].text) not in adj_index:
+                continue
+            gid = adj_index[norm(sd[adj_i].text)]
+            etype = lex.rules.national_actors[head]
+            adj = lex.gazetteer.entries[gid].adjectives[0]
+            end = adj_i + 1
+            if etype == "GovernmentOrganization":  # ministère russe de la Défense
+                j = end
+                if j < len(sd) and sd[j].lower_ in ("de", "des", "du"):
+                    j += 1
+                    if j < len(sd) and sd[j].lower_ in ("la", "l'", "l’"):
+                        j += 1
+                    while j < len(sd) and (sd[j].pos_ in ("NOUN", "PROPN", "ADJ")) and sd[j].is_alpha:
+                        j += 1
+                    end = j
+                name = " ".join([head, adj] + [w.text for w in sd[adj_i + 1:end]])
+                key = f"org:{norm(name)}"
+            else:
+                name = f"{'armée' if head in ('armée', 'forces armées') else head} {feminine(adj)}"
+                key = f"army:{gid}" if head in ("armée", "forces armées") else f"org:{norm(name)}"
+            out.append(Cand(t.i, end, name, etype, None, "pattern", key=key))
+            break
+    return out
+
+
+def _clean_ner(ent: Span, lex: Lexicon) -> tuple[int, int] | None:
+    """Trim articles, prepositions and titles off an NER span; None if nothing name-like is left."""
+    s, e = ent.start, ent.end
+    doc = ent.doc
+    while s < e and (doc[s].lower_ in _STRIP_LEAD or norm(doc[s].text) in lex.rules.ranks
+                     or norm(doc[s].text) in lex.rules.titles or doc[s].is_punct):
+        s += 1
+    while e > s and (doc[e - 1].is_punct or doc[e - 1].lower_ in _STRIP_LEAD):
+        e -= 1
+    if s >= e:
+        return None
+    span = doc[s:e]
+    if not _is_title_case(span[0]) and not span[0].is_digit:
+        return None
+    if _BAD_CHARS.search(span.text) or any(t.pos_ in ("VERB", "AUX") and not _is_title_case(t) for t in span):
+        return None
+    if all(not t.is_alpha for t in span):
+        return None
+    return s, e
+
+
+def _extend_right(sd: Doc, s: int, e: int) -> int:
+    """Extend a name over following capitalised words ("Resolute" -> "Resolute Support")."""
+    while e < len(sd) and sd[e].pos_ == "PROPN" and _is_title_case(sd[e]) and sd[e].is_alpha:
+        e += 1
+    return e
+
+
+def _class_noun_before(sd: Doc, s: int, lex: Lexicon) -> str | None:
+    """Type given by a class noun just before a name: "le groupe X", "la ville de X"."""
+    j = s - 1
+    if j >= 0 and sd[j].lower_ in ("de", "d'", "d’"):
+        j -= 1
+    if j >= 0 and sd[j].lower_ in lex.rules.class_nouns:
+        return lex.rules.class_nouns[sd[j].lower_]
+    if j >= 0 and sd[j].lemma_.lower() in lex.rules.class_nouns:
+        return lex.rules.class_nouns[sd[j].lemma_.lower()]
+    return None
+
+
+def _title_object_type(sd: Doc, s: int, lex: Lexicon) -> str | None:
+    """A name right after "PDG de" / "président de" is the organisation or country led."""
+    j = s - 1
+    if j >= 1 and sd[j].lower_ in ("de", "du", "d'", "d’"):
+        if norm(sd[j - 1].text) in lex.rules.titles:
+            return "Organization"
+    return None
+
+
+def _ner(sd: Doc, lex: Lexicon) -> list[Cand]:
+    out = []
+    for ent in sd.ents:
+        if ent.label_ not in ("PER", "LOC", "ORG", "MISC"):
+            continue
+        bounds = _clean_ner(ent, lex)
+        if bounds is None:
+            continue
+        s, e = bounds
+        if ent.label_ in ("ORG", "MISC"):
+            e = _extend_right(sd, s, e)
+        span = sd[s:e]
+        etype = _NER_TYPES.get(ent.label_)
+        cls = _class_noun_before(sd, s, lex)
+        if cls:
+            etype = cls
+        elif _title_object_type(sd, s, lex) and etype == "Person":
+            etype = "Organization"
+        if etype is None:
+            continue  # MISC without a class noun: an event, a law, a disease, not an actor
+        words = {t.lower_ for t in span}
+        if etype != "Organization" and coarse(etype) != "Organization" and words & _ORG_WORDS:
+            etype = "Organization"
+        if etype == "Person" and len(span) == 1 and _ACRONYM.match(span.text):
+            etype = "Organization"
+        if etype == "Person" and len(span) == 1 and span[0].pos_ not in ("PROPN", "NOUN", "X"):
+            continue
+        out.append(Cand(s, e, span.text, etype, None, "ner"))
+    return out
+
+
+def _overlaps(a: Cand, b: Cand) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def _select(cands: list[Cand]) -> list[Cand]:
+    """Non-overlapping candidates: longer spans first, gazetteer before NER on ties."""
+    prio = {"gazetteer": 0, "pattern": 1, "demonym": 2, "gazetteer-weak": 3, "ner": 4}
+    chosen: list[Cand] = []
+    for c in sorted(cands, key=lambda c: (-(c.end - c.start), prio[c.source], c.start)):
+        if not any(_overlaps(c, o) for o in chosen):
+            chosen.append(c)
+    return sorted(chosen, key=lambda c: c.start)
+
+
+def _relabel_known(c: Cand, sd: Doc, lex: Lexicon, name_index: dict[str, str]) -> Cand:
+    """An NER span whose text is a gazetteer name becomes that entry."""
+    if c.source != "ner":
+        return c
+    gid = name_index.get(norm(sd[c.start:c.end].text))
+    if gid:
+        entry = lex.gazetteer.entries[gid]
+        return replace(c, name=entry.name, etype=entry.type, gaz_id=gid, source="gazetteer")
+    return c
+
+
+def _acronyms(sd: Doc, chosen: list[Cand]) -> list[Cand]:
+    """"Nom complet (SIGLE)": the acronym names the same organisation; the full name spans the phrase."""
+    by_end = {c.end: c for c in chosen}
+    out = list(chosen)
+    for i, t in enumerate(sd):
+        if not (t.text == "(" and i + 2 < len(sd) and sd[i + 2].text == ")" and _ACRONYM.match(sd[i + 1].text)):
+            continue
+        acr = sd[i + 1]
+        host = by_end.get(i)
+        if host is None:
+            # the phrase ending before "(" may start with a name: "Grand quartier général ... en Europe (SHAPE)"
+            head = sd[i - 1] if i > 0 else None
+            while head is not None and head.head.i != head.i and head.head.right_edge.i == i - 1:
+                head = head.head
+            if head is None:
+                continue
+            left = head.left_edge.i
+            while left < i and sd[left].pos_ == "DET":
+                left += 1
+            host = next((c for c in out if c.start == left and coarse(c.etype) == "Organization"), None)
+            if host is None:
+                continue
+            out = [c for c in out if not (host.start <= c.start and c.end <= i) or c is host]
+            host.end = i
+            host.name = sd[host.start:i].text
+        if coarse(host.etype) != "Organization":
+            continue
+        existing = next((c for c in out if c.start == acr.i), None)
+        if existing is not None and existing.gaz_id and existing.gaz_id != host.gaz_id:
+            continue
+        out = [c for c in out if c.start != acr.i]
+        out.append(Cand(acr.i, acr.i + 1, host.name, host.etype, host.gaz_id, "acronym", key=host.key,
+                        alias_of=host.start))
+    return sorted(out, key=lambda c: c.start)
+
+
+def find_mentions(sd: Doc, lex: Lexicon) -> list[Cand]:
+    """All actor candidates of one parsed segment, non-overlapping, in text order."""
+    adj_index = _adjectives(lex)
+    cands = _gazetteer(sd, lex) + _demonyms(sd, lex, adj_index) + _national_actors(sd, lex, adj_index)
+    name_index = _name_index(lex)
+    cands += [_relabel_known(c, sd, lex, name_index) for c in _ner(sd, lex)]
+    return _acronyms(sd, _select(cands))
+
+
+@lru_cache(maxsize=4)
+def _adjectives_cached(lex_id: int, lex: Lexicon) -> dict[str, str]:
+    return lex.gazetteer.adjective_index()
+
+
+def _adjectives(lex: Lexicon) -> dict[str, str]:
+    return _adjectives_cached(id(lex), lex)
+
+
+@lru_cache(maxsize=4)
+def _name_index_cached(lex_id: int, lex: Lexicon) -> dict[str, str]:
+    out = {}
+    for e in lex.gazetteer.entries.values():
+        for n in (e.name, *e.names):
+            out.setdefault(norm(n), e.id)
+    return out
+
+
+def _name_index(lex: Lexicon) -> dict[str, str]:
+    return _name_index_cached(id(lex), lex)
+
+
+def description_matches(sd: Doc, lex: Lexicon) -> list[tuple[int, int, list[str]]]:
+    """Definite descriptions ("l'ancien État soviétique") with the gazetteer ids they may refer to."""
+    _, _, desc, info = _matchers(id(lex), lex, sd.vocab)
+    out = []
+    for match_id, s, e in desc(sd):
+        if s > 0 and sd[s - 1].lower_ in ("le", "la", "l'", "l’", "cet", "cette", "ce", "du", "de"):
+            out.append((s, e, info[sd.vocab.strings[match_id]]))
+    return out

@@ -1,0 +1,547 @@
+"""Relations stated by a parsed document, as plain Relation records.
+
+Rules come from kg/data/rules.yaml; this module holds the generic machinery that applies
+them to spaCy's dependency parse: finding a verb's subject through auxiliaries,
+infinitives and relative clauses, a noun's agent and patient through its prepositions,
+coordinated arguments, pronouns and descriptions resolved within the document, and
+negated, denied or alleged statements dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc, Span, Token
+
+from kg.extract.entities import Cand, description_matches, find_mentions
+from kg.lexicon import Lexicon, coarse, norm
+from kg.records import Document, Mention, Relation
+
+_PERSONAL = {"il": ("Masc", "Sing"), "elle": ("Fem", "Sing"), "ils": ("Masc", "Plur"), "elles": ("Fem", "Plur")}
+_PERCEPTION = {"voir", "laisser", "faire", "entendre", "regarder", "sentir"}
+_PREP_ALIASES = {"au": "à", "aux": "à", "du": "de", "des": "de", "d'": "de", "d’": "de", "l'": None}
+_MONEY = re.compile(
+    r"(\d+(?:[\s\u202f\u00a0.]\d{3})*(?:,\d+)?)\s*(milliards?|millions?|mille|mds?|md)?\s*(?:de\s+|d['’]\s*)?"
+    r"(dollars?|euros?|livres?(?:\s+sterling)?|roubles?|hryvnias?|francs?|\$|€|£|USD|EUR|GBP)", re.I)
+_MULT = {"milliard": 1e9, "milliards": 1e9, "md": 1e9, "mds": 1e9, "million": 1e6, "millions": 1e6, "mille": 1e3}
+_CURRENCY = {"dollar": "USD", "$": "USD", "usd": "USD", "euro": "EUR", "€": "EUR", "eur": "EUR",
+             "livre": "GBP", "£": "GBP", "gbp": "GBP", "rouble": "RUB", "hryvnia": "UAH", "franc": "CHF"}
+
+# What each predicate accepts, by coarse type: (subjects, objects). A rule whose arguments do not
+# fit is wrong, not the ontology: "PDG de Paris" is not a relation.
+_SIGNATURE = {
+    "funds": ({"Person", "Organization", "Place"}, {"Person", "Organization", "Place"}),
+    "supports": ({"Person", "Organization", "Place"}, {"Person", "Organization", "Place"}),
+    "opposes": ({"Person", "Organization", "Place"}, {"Person", "Organization", "Place"}),
+    "attacks": ({"Person", "Organization", "Place"}, {"Person", "Organization", "Place"}),
+    "commands": ({"Person", "Organization"}, {"Organization"}),
+    "leads": ({"Person", "Organization"}, {"Organization", "Place"}),
+    "memberOf": ({"Person", "Organization", "Place"}, {"Organization"}),
+    "partOf": ({"Organization", "Place"}, {"Organization", "Place"}),
+    "locatedIn": ({"Organization", "Place"}, {"Place"}),
+    "operatesIn": ({"Person", "Organization"}, {"Place"}),
+}
+
+
+def _prep(tok: Token) -> str | None:
+    """The preposition introducing a nominal ("à l'Ukraine" -> "à"), contractions expanded."""
+    for c in tok.children:
+        if c.dep_ in ("case", "mark") or (c.dep_ == "fixed" and c.i < tok.i):
+            p = c.lower_
+            return _PREP_ALIASES.get(p, p) or p
+    return None
+
+
+def parse_money(text: str) -> tuple[float, str] | None:
+    """The first amount of money in a text: "1,1 milliard de dollars" -> (1.1e9, "USD")."""
+    m = _MONEY.search(text)
+    if not m:
+        return None
+    digits = re.sub(r"[\s\u202f\u00a0.]", "", m.group(1)).replace(",", ".")
+    try:
+        value = float(digits)
+    except ValueError:
+        return None
+    value *= _MULT.get((m.group(2) or "").lower(), 1)
+    unit = m.group(3).lower().split()[0].rstrip("s") if m.group(3) not in ("$", "€", "£") else m.group(3)
+    return value, _CURRENCY.get(unit, unit.upper())
+
+
+@dataclass
+class _SentenceView:
+    """One sentence of one segment, with the mentions found in it."""
+
+    sent: Span
+    base: int  # offset of the segment in the document text
+    tok2m: dict[int, Mention]
+    subjects: list[tuple[int, str | None, str | None, Mention | None]] = field(default_factory=list)
+
+
+class DocumentExtractor:
+    """Walks one document's sentences in order, so pronouns and descriptions can look back."""
+
+    def __init__(self, document: Document, lex: Lexicon):
+        self.document = document
+        self.lex = lex
+        self.rules = lex.rules
+        self.adj_index = lex.gazetteer.adjective_index()
+        self.mentions: list[Mention] = []
+        self.relations: list[Relation] = []
+        self.history: list[list[tuple[int, str | None, str | None, Mention | None]]] = []
+        self.recent: list[Mention] = []  # gazetteer-known mentions, in text order
+        self._seen_sentences: set[str] = set()
+        self._cands: list[tuple[int, list[Cand], object]] = []
+
+    # ---- mentions ---------------------------------------------------------------------
+    def _mention(self, sd: Doc, base: int, s: int, e: int, name: str, etype: str, gaz_id: str | None,
+                 source: str) -> Mention:
+        span = sd[s:e]
+        sent = span.sent
+        return Mention(doc_id=self.document.doc_id, start=base + span.start_char, end=base + span.end_char,
+                       text=span.text, name=name, etype=etype, gaz_id=gaz_id, sentence=sent.text.strip(),
+                       source=source)
+
+    def _segment_mentions(self, sd: Doc, base: int) -> dict[int, Mention]:
+        cands = find_mentions(sd, self.lex)
+        strong = {m.gaz_id for m in self.mentions if m.gaz_id and m.source != "gazetteer-weak"}
+        strong |= {c.gaz_id for c in cands if c.gaz_id and c.source != "gazetteer-weak"}
+        tok2m: dict[int, Mention] = {}
+        for c in cands:
+            if c.source == "gazetteer-weak":
+                entry = self.lex.gazetteer.entries[c.gaz_id]
+                if not set(entry.when) & strong:
+                    continue
+            m = self._mention(sd, base, c.start, c.end, c.name, c.etype, c.gaz_id,
+                              c.source if c.key is None else f"{c.source}|{c.key}")
+            for i in range(c.start, c.end):
+                tok2m[i] = m
+        return tok2m
+
+    def _adjective_mention(self, tok: Token, base: int) -> Mention | None:
+        gid = self.adj_index.get(norm(tok.text))
+        if gid is None:
+            return None
+        e = self.lex.gazetteer.entries[gid]
+        return self._mention(tok.doc, base, tok.i, tok.i + 1, e.name, e.type, gid, "adjective")
+
+    # ---- argument resolution -------------------------------------------------------------
+    def ref(self, tok: Token, view: _SentenceView, depth: int = 0) -> Mention | None:
+        """The actor a token stands for: a name, a pronoun, a description or a group noun."""
+        if depth > 4:
+            return None
+        if tok.i in view.tok2m:
+            return view.tok2m[tok.i]
+        low = tok.lower_
+        if tok.pos_ == "PRON":
+            if "Rel" in tok.morph.get("PronType") or low in ("qui", "que", "lequel", "laquelle"):
+                verb = tok.head
+                if verb.dep_.startswith("acl") and verb.head.i != verb.i:
+                    return self.ref(verb.head, view, depth + 1)
+                return None
+            if low in _PERSONAL:
+                return self._pronoun(tok, view)
+            return None
+        if tok.pos_ in ("NOUN", "PROPN", "ADJ"):
+            lemma = tok.lemma_.lower()
+            if lemma in self.rules.group_nouns or low in self.rules.group_nouns:
+                for c in tok.children:
+                    if c.dep_ in ("nmod", "appos") and _prep(c) in ("de", None):
+                        r = self.ref(c, view, depth + 1)
+                        if r is not None:
+                            return r
+                for c in tok.children:
+                    if c.dep_ == "amod":
+                        r = self._adjective_mention(c, view.base)
+                        if r is not None:
+                            return r
+            if lemma in self.rules.class_nouns or low in self.rules.class_nouns:
+                for c in tok.children:
+                    if c.dep_ in ("nmod", "appos", "flat:name") and c.i > tok.i and _prep(c) in ("de", None):
+                        r = self.ref(c, view, depth + 1)
+                        if r is not None:
+                            return r
+            if any(c.dep_ == "cop" for c in tok.children):  # "X est une entité ..." -> X
+                for c in tok.children:
+                    if c.dep_ in ("nsubj", "nsubj:pass"):
+                        return self.ref(c, view, depth + 1)
+            for c in tok.children:
+                if c.dep_ == "appos" and c.i in view.tok2m:
+                    return view.tok2m[c.i]
+        return None
+
+    def _pronoun(self, tok: Token, view: _SentenceView) -> Mention | None:
+        gender, number = _PERSONAL[tok.lower_]
+        same = [s[1:] for s in view.subjects if s[0] < tok.i]
+        earlier = [s[1:] for s in self.history[-1]] if self.history else []
+        for g, n, m in list(reversed(same)) + earlier:
+            if (g is None or g == gender or number == "Plur" and gender == "Masc") and (n is None or n == number):
+                return m
+        return None
+
+    def expand(self, tok: Token) -> list[Token]:
+        """A token and the tokens coordinated with it ("en Ukraine, en Syrie et en Libye")."""
+        out, todo = [], [tok]
+        prep = _prep(tok)
+        while todo:
+            t = todo.pop(0)
+            if t in out:
+                continue
+            out.append(t)
+            for c in t.children:
+                if c.dep_ == "conj" or (c.dep_ == "nmod" and prep and _prep(c) == prep and c.pos_ == "PROPN"
+                                       and t.pos_ == "PROPN"):
+                    todo.append(c)
+        return out
+
+    def refs(self, toks: list[Token], view: _SentenceView) -> list[Mention]:
+        out: list[Mention] = []
+        for t in toks:
+            for x in self.expand(t):
+                m = self.ref(x, view)
+                if m is not None and m not in out:
+                    out.append(m)
+        return out
+
+    # ---- grammar helpers -------------------------------------------------------------------
+    def subject_tokens(self, v: Token, depth: int = 0) -> list[Token]:
+        """The subject of a verb or predicate, through infinitives, coordination and relatives."""
+        if depth > 6:
+            return []
+        subj = [c for c in v.children if c.dep_ in ("nsubj", "nsubj:pass")]
+        if subj:
+            return subj
+        if v.dep_ == "xcomp" or (v.dep_ in ("ccomp", "advcl") and "Inf" in v.morph.get("VerbForm")):
+            h = v.head
+            obj = [c for c in h.children if c.dep_ == "obj" and c.i < v.i]
+            if obj and h.lemma_ in _PERCEPTION:
+                return obj
+            return self.subject_tokens(h, depth + 1)
+        if v.dep_ == "conj":
+            return self.subject_tokens(v.head, depth + 1)
+        if v.dep_.startswith("acl"):
+            return [v.head]
+        return []
+
+    @staticmethod
+    def is_passive(v: Token) -> bool:
+        if any(c.dep_ in ("aux:pass", "nsubj:pass") for c in v.children):
+            return True
+        return v.dep_.startswith("acl") and "Part" in v.morph.get("VerbForm") and "Rel" not in \
+            "".join(c.morph.get("PronType")[0] if c.morph.get("PronType") else "" for c in v.children)
+
+    def negated_or_alleged(self, tok: Token) -> bool:
+        """True if the statement is negated, denied or only alleged ("n'ont joué aucun rôle", "prétendre que")."""
+        t, hops = tok, 0
+        while True:
+            for c in t.children:
+                if c.dep_ in ("advmod", "det", "advmod:neg") and norm(c.text) in self.rules.negation_words:
+                    return True
+                if "Neg" in c.morph.get("Polarity"):
+                    return True
+            if t.lemma_ in self.rules.denial_verbs and t is not tok:
+                return True
+            if t.head.i == t.i or hops > 8:
+                return False
+            t, hops = t.head, hops + 1
+
+    def _prep_args(self, v: Token, preps: tuple[str, ...], skip: set[int]) -> list[Token]:
+        out = []
+        for c in v.children:
+            if c.i in skip:
+                continue
+            if _prep(c) in preps and c.dep_ not in ("nsubj", "nsubj:pass"):
+                out.append(c)
+            elif c.dep_ in ("obl", "obl:arg", "obl:mod", "obj") and c.pos_ == "NOUN":
+                out += [g for g in c.children if g.dep_ == "nmod" and _prep(g) in preps]
+        return out
+
+    def _money_near(self, tok: Token) -> tuple[float, str] | None:
+        top = tok
+        while top.head.i != top.i and top.dep_ in ("nmod", "obj", "conj", "obl", "obl:arg") and top.head.pos_ in ("NOUN", "NUM"):
+            top = top.head
+        span = tok.doc[top.left_edge.i: top.right_edge.i + 1]
+        return parse_money(span.text)
+
+    def _emit(self, view: _SentenceView, subj: Mention, pred: str, obj: Mention, rule: str,
+              money: tuple[float, str] | None = None) -> None:
+        if subj is obj or (subj.gaz_id and subj.gaz_id == obj.gaz_id) or norm(subj.name) == norm(obj.name):
+            return
+        if pred == "partOf" and coarse(subj.etype) == "Person":
+            pred = "memberOf"
+        subs, objs = _SIGNATURE[pred]
+        if coarse(subj.etype) not in subs or coarse(obj.etype) not in objs:
+            return
+        if pred in ("commands", "leads") and coarse(subj.etype) == "Organization" and coarse(obj.etype) == "Place":
+            return
+        sent = view.sent
+        for r in self.relations:
+            if r.sentence == sent.text.strip() and r.predicate == pred and r.subject.name == subj.name \
+                    and r.object.name == obj.name:
+                return
+        amount, currency = (money if money and pred == "funds" else (None, None))
+        self.relations.append(Relation(subject=subj, predicate=pred, object=obj, doc_id=self.document.doc_id,
+                                       sentence=sent.text.strip(), sent_start=view.base + sent.start_char,
+                                       sent_end=view.base + sent.end_char, rule=rule, amount=amount,
+                                       currency=currency))
+
+    # ---- rule families -------------------------------------------------------------------
+    def verb_rules(self, view: _SentenceView) -> None:
+        for v in view.sent:
+            rule = self.rules.verbs.get(v.lemma_)
+            if rule is None or v.pos_ not in ("VERB", "AUX", "ADJ") or v.i in view.tok2m:
+                continue
+            passive = self.is_passive(v)
+            if rule.passive_only and not passive:
+                continue
+            if rule.context and not any(w in view.sent.text.lower() for w in rule.context):
+                continue
+            if self.negated_or_alleged(v):
+                continue
+            money = None
+            if rule.object == ("obj",):
+                agents = [c for c in v.children if _prep(c) == "par"] if passive else []
+                if passive:
+                    subjects, objects = agents, self.subject_tokens(v)
+                else:
+                    subjects, objects = self.subject_tokens(v), [c for c in v.children if c.dep_ == "obj"]
+            else:
+                subjects = self.subject_tokens(v)
+                objects = self._prep_args(v, rule.object, {s.i for s in subjects})
+            pred = rule.predicate
+            if rule.gift:
+                given = [c for c in v.children if c.dep_ == "obj"]
+                if not given:
+                    continue
+                words = {t.lemma_.lower() for g in given for t in g.subtree}
+                money = parse_money(" ".join(t.text for g in given for t in g.subtree))
+                if money or words & self.rules.gift_funds:
+                    pred = "funds"
+                elif words & self.rules.gift_supports:
+                    pred = "supports"
+                else:
+                    continue
+                objects = [t for g in given for t in g.subtree if _prep(t) == "à"] + \
+                          [c for c in v.children if _prep(c) == "à" or c.dep_ == "iobj"]
+            for s in self.refs(subjects, view):
+                for o in self.refs(objects, view):
+                    self._emit(view, s, pred, o, f"verb:{v.lemma_}", money)
+
+    def noun_rules(self, view: _SentenceView) -> None:
+        for n in view.sent:
+            rule = self.rules.nouns.get(n.lemma_.lower())
+            if rule is None or n.pos_ not in ("NOUN", "PROPN") or n.i in view.tok2m:
+                continue
+            gov = self._governor(n)
+            if rule.governors and not ((gov is not None and gov.lemma_ in rule.governors)
+                                       or (_prep(n) in rule.governors)):
+                continue
+            if self.negated_or_alleged(n):
+                continue
+            inside = [t for t in n.subtree if t.i != n.i]
+            patient_toks: list[Token] = []
+            used_prep = None
+            for p in rule.patient:
+                cands = [t for t in inside if _prep(t) == p and self.ref_deep(t, view) is not None]
+                if cands:
+                    cands.sort(key=lambda t: abs(t.i - n.i))
+                    patient_toks, used_prep = [cands[0]], p
+                    break
+            if not patient_toks:
+                continue
+            patients = [m for t in patient_toks for x in self.expand(t) if (m := self.ref_deep(x, view))]
+            agents: list[Mention] = []
+            for t in inside:
+                if _prep(t) == "par" and (m := self.ref(t, view)):
+                    agents.append(m)
+            if not agents:
+                for c in n.children:
+                    if c.dep_ == "amod" and (m := self._adjective_mention(c, view.base)):
+                        agents.append(m)
+            if not agents and used_prep != "de":
+                for t in inside:
+                    if _prep(t) == "de" and t.head.i == n.i and (m := self.ref(t, view)) and m not in patients:
+                        agents.append(m)
+            possessive = any("Yes" in c.morph.get("Poss") for c in n.children)
+            if not agents and gov is not None and (possessive or gov.lemma_ in rule.agent_verbs):
+                agents = self.refs(self.subject_tokens(gov), view)
+            money = self._money_near(n) if rule.predicate == "funds" else None
+            for a in agents:
+                for p in patients:
+                    self._emit(view, a, rule.predicate, p, f"noun:{n.lemma_.lower()}", money)
+
+    def ref_deep(self, tok: Token, view: _SentenceView) -> Mention | None:
+        """Like ref, but "à la sécurité de l'Ukraine" also reaches the actor inside the phrase."""
+        m = self.ref(tok, view)
+        if m is None and tok.pos_ == "NOUN":
+            for c in tok.children:
+                if c.dep_ == "nmod" and _prep(c) == "de" and (m := self.ref(c, view)):
+                    return m
+        return m
+
+    @staticmethod
+    def _governor(n: Token) -> Token | None:
+        """The verb (or predicate noun) a noun trigger depends on, through nouns and coordination."""
+        t, hops = n, 0
+        while t.head.i != t.i and hops < 6:
+            h = t.head
+            if t.dep_ in ("nmod", "conj", "obj", "obl", "obl:arg", "obl:mod", "appos", "xcomp", "nsubj") \
+                    and h.pos_ in ("NOUN", "NUM", "PROPN") and not any(c.dep_ == "cop" for c in h.children):
+                t, hops = h, hops + 1
+                continue
+            return h
+        return t if any(c.dep_ == "cop" for c in t.children) else None
+
+    def title_rules(self, view: _SentenceView) -> None:
+        sd, sent = view.sent.doc, view.sent
+        i = sent.start
+        while i < sent.end:
+            match = None
+            for width in (3, 2, 1):
+                j = i + width
+                if j <= sent.end and norm(sd[i:j].text.replace(" ' ", "'").replace("' ", "'")) in self.rules.titles:
+                    match = (i, j, self.rules.titles[norm(sd[i:j].text.replace("' ", "'"))])
+                    break
+            if not match or i in view.tok2m:
+                i += 1
+                continue
+            ts, te, pred = match
+            org, k = None, te
+            if k < sent.end and (m := self._adjective_mention(sd[k], view.base)) and sd[k].pos_ == "ADJ":
+                org, k = m, k + 1
+            elif k < sent.end and sd[k].lower_ in ("de", "du", "des", "d'", "d’"):
+                k2 = k + 1
+                while k2 < sent.end and sd[k2].pos_ == "DET":
+                    k2 += 1
+                if k2 in view.tok2m:
+                    org = view.tok2m[k2]
+                    k = k2
+                    while k < sent.end and view.tok2m.get(k) is org:
+                        k += 1
+            person = None
+            r = k
+            while r < sent.end and (sd[r].text == "," or sd[r].pos_ == "DET" or norm(sd[r].text) in self.rules.ranks):
+                r += 1
+            if r < sent.end and r in view.tok2m and view.tok2m[r].etype == "Person":
+                person = view.tok2m[r]
+            if person is None:
+                left = ts - 1
+                steps = 0
+                while left >= sent.start and steps < 7 and (sd[left].pos_ in ("DET", "ADJ", "CCONJ", "ADV")
+                                                           or norm(sd[left].text) in self.rules.ranks
+                                                           or (sd[left].pos_ == "NOUN" and left not in view.tok2m)):
+                    left, steps = left - 1, steps + 1
+                if left >= sent.start and sd[left].text == "," and left - 1 in view.tok2m:
+                    cand = view.tok2m[left - 1]
+                    if cand.etype == "Person":
+                        person = cand
+                elif left >= sent.start and sd[left].lemma_ == "être" and sd[left].pos_ == "AUX":
+                    subj = [c for c in sd[ts].children if c.dep_ == "nsubj"]
+                    if subj and (m := self.ref(subj[0], view)) and m.etype == "Person":
+                        person = m
+            if person is not None and org is not None:
+                self._emit(view, person, pred, org, f"title:{norm(sd[ts:te].text)}")
+            i = te
+
+    def surface_rules(self, view: _SentenceView) -> None:
+        """Parentheses, "à Wiesbaden en Allemagne", "les villes ukrainiennes de Soledar et Bakhmut"."""
+        sd, sent = view.sent.doc, view.sent
+        ms = sorted({(m.start, m.end): m for m in view.tok2m.values()}.values(), key=lambda m: m.start)
+        tok_start = {}
+        for i, m in view.tok2m.items():
+            tok_start.setdefault(id(m), i)
+        tok_end = {}
+        for i, m in view.tok2m.items():
+            tok_end[id(m)] = i + 1
+        for m in ms:
+            e = tok_end[id(m)]
+            if e >= sent.end:
+                continue
+            nxt = sd[e]
+            if nxt.text == "(" and e + 1 in view.tok2m:
+                b = view.tok2m[e + 1]
+                be = tok_end[id(b)]
+                if be < len(sd) and sd[be].text == ")" and b is not m:
+                    if m.etype == "Person" and coarse(b.etype) == "Organization":
+                        self._emit(view, m, "memberOf", b, "paren:memberOf")
+                    elif coarse(m.etype) == "Place" and m.etype not in ("Country", "Continent") and b.etype == "Country":
+                        self._emit(view, m, "locatedIn", b, "paren:locatedIn")
+                    after = be + 1
+                    if coarse(m.etype) == "Organization" and after + 2 < sent.end and sd[after].text == "," \
+                            and sd[after + 1].lower_ == "à" and after + 2 in view.tok2m:
+                        c = view.tok2m[after + 2]
+                        if coarse(c.etype) == "Place" and c.etype not in ("Country", "Continent", "Region"):
+                            self._emit(view, b if coarse(b.etype) == "Organization" else m, "locatedIn", c,
+                                       "apposition:locatedIn")
+            if nxt.lower_ in ("en", "au", "aux") and e + 1 in view.tok2m:
+                b = view.tok2m[e + 1]
+                if coarse(m.etype) == "Place" and m.etype not in ("Country", "Continent", "Region") \
+                        and b.etype == "Country" and (tok_start[id(m)] == 0 or sd[tok_start[id(m)] - 1].lower_ in ("à", "de", "d'", "d’")):
+                    self._emit(view, m, "locatedIn", b, "place:en")
+            if coarse(m.etype) == "Organization" and nxt.text == "," and e + 2 < sent.end \
+                    and sd[e + 1].lower_ == "à" and e + 2 in view.tok2m:
+                c = view.tok2m[e + 2]
+                if coarse(c.etype) == "Place" and c.etype not in ("Country", "Continent", "Region"):
+                    self._emit(view, m, "locatedIn", c, "apposition:locatedIn")
+        for t in sent:
+            if self.rules.class_nouns.get(t.lemma_.lower()) != "City" or t.i in view.tok2m:
+                continue
+            countries = [a for c in t.children if c.dep_ == "amod" and (a := self._adjective_mention(c, view.base))]
+            if not countries:
+                continue
+            for c in t.children:
+                if c.dep_ == "nmod" and _prep(c) == "de":
+                    for x in self.refs([c], view):
+                        if coarse(x.etype) == "Place":
+                            self._emit(view, x, "locatedIn", countries[0], f"class-noun:{t.lemma_.lower()}")
+
+    # ---- driver ------------------------------------------------------------------------------
+    def _record_subjects(self, view: _SentenceView) -> None:
+        for t in view.sent:
+            if t.dep_ in ("nsubj", "nsubj:pass") and t.lower_ not in ("qui", "que", "ce", "on", "cela", "ça"):
+                m = self.ref(t, view) if t.lower_ not in _PERSONAL else self._pronoun(t, view)
+                g = (t.morph.get("Gender") or [None])[0]
+                n = (t.morph.get("Number") or [None])[0]
+                view.subjects.append((t.i, g, n, m))
+
+    def _descriptions(self, sd: Doc, base: int, tok2m: dict[int, Mention]) -> None:
+        for s, e, gids in description_matches(sd, self.lex):
+            if any(i in tok2m for i in range(s, e)):
+                continue
+            before = [m for m in self.recent + sorted({id(x): x for x in tok2m.values()}.values(),
+                                                      key=lambda x: x.start)
+                      if m.gaz_id in gids and m.start < base + sd[s].idx]
+            if not before:
+                continue
+            target = before[-1]
+            m = self._mention(sd, base, s, e, target.name, target.etype, target.gaz_id, "description")
+            for i in range(s, e):
+                tok2m[i] = m
+
+    def run(self, parsed: list[Doc]) -> None:
+        for seg, sd in zip(self.document.segments, parsed):
+            tok2m = self._segment_mentions(sd, seg.start)
+            self._descriptions(sd, seg.start, tok2m)
+            for sent in sd.sents:
+                key = norm(sent.text)
+                sent_ms = sorted({id(m): m for i, m in tok2m.items() if sent.start <= i < sent.end}.values(),
+                                 key=lambda m: m.start)
+                if key in self._seen_sentences:
+                    continue
+                self._seen_sentences.add(key)
+                view = _SentenceView(sent, seg.start, {i: m for i, m in tok2m.items() if sent.start <= i < sent.end})
+                self._record_subjects(view)
+                self.verb_rules(view)
+                self.noun_rules(view)
+                self.title_rules(view)
+                self.surface_rules(view)
+                self.history.append(view.subjects)
+                self.mentions.extend(sent_ms)
+                self.recent.extend(m for m in sent_ms if m.gaz_id)
+
+
+def extract(document: Document, parsed: list[Doc], lex: Lexicon) -> tuple[list[Mention], list[Relation]]:
+    """Mentions and relations of one parsed document."""
+    ex = DocumentExtractor(document, lex)
+    ex.run(parsed)
+    return ex.mentions, ex.relations

@@ -1,0 +1,192 @@
+"""SPARQL over a built graph: load it with the ontology, check the query, run it with a time limit.
+
+A query is untrusted text. rdflib's engine would fetch URLs for SERVICE, LOAD and
+FROM <url>, and read local files for FROM <file:...>: those are refused after
+parsing, before anything runs. The query runs in a forked worker so a runaway
+query is stopped at its wall-clock limit and the caller stays responsive.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import multiprocessing as mp
+from pathlib import Path
+from typing import Any
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
+
+from kg.errors import E_GRAPH, E_QUERY, E_QUERY_FORBIDDEN, KgError
+from kg.namespace import KGO, KGR, WD
+
+ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
+PREFIXES = {"kgo": KGO._NS, "kgr": KGR, "rdf": RDF, "rdfs": RDFS, "skos": SKOS, "owl": OWL, "xsd": XSD,
+            "dcterms": DCTERMS, "wd": WD, "schema": "http://schema.org/"}
+ROW_CAP = 100_000
+_PARSE_FORMATS = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".json": "json-ld", ".rdf": "xml",
+                  ".xml": "xml", ".owl": "xml", ".trig": "trig", ".nq": "nquads"}
+
+
+def ontology_files() -> list[Path]:
+    return sorted(ONTOLOGY_DIR.glob("*.ttl")) if ONTOLOGY_DIR.is_dir() else []
+
+
+def load_graph(path: str, with_ontology: bool = True) -> Graph:
+    """A graph file (Turtle, N-Triples, JSON-LD, RDF/XML), with the ontology merged in for labels."""
+    p = Path(path)
+    if not p.is_file():
+        raise KgError(E_GRAPH.format(path=path, detail="no such file"))
+    g = Graph()
+    for prefix, ns in PREFIXES.items():
+        g.bind(prefix, ns)
+    try:
+        g.parse(p, format=_PARSE_FORMATS.get(p.suffix.lower(), "turtle"))
+    except Exception as exc:  # rdflib raises many parser-specific types
+        raise KgError(E_GRAPH.format(path=path, detail=str(exc).splitlines()[0][:200])) from None
+    if with_ontology:
+        for f in ontology_files():
+            if f.name != "shapes.ttl":
+                g.parse(f, format="turtle")
+    return g
+
+
+def check_query(sparql: str):
+    """Parse a query and refuse anything that reaches outside the graph. Returns the algebra."""
+    from rdflib.plugins.sparql.algebra import translateQuery
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
+    try:
+        parsed = parseQuery(sparql)
+    except Exception as exc:
+        try:
+            parseUpdate(sparql)
+        except Exception:
+            raise KgError(E_QUERY.format(detail=" ".join(str(exc).split())[:300])) from None
+        raise KgError(E_QUERY_FORBIDDEN.format(what="an update (INSERT, DELETE, LOAD, CLEAR...)")) from None
+    if parsed[1].get("datasetClause"):
+        raise KgError(E_QUERY_FORBIDDEN.format(what="FROM / FROM NAMED"))
+    try:
+        query = translateQuery(parsed, initNs=PREFIXES)
+    except Exception as exc:
+        raise KgError(E_QUERY.format(detail=" ".join(str(exc).split())[:300])) from None
+
+    def walk(node: Any) -> None:
+        name = getattr(node, "name", None)
+        if name == "ServiceGraphPattern":
+            raise KgError(E_QUERY_FORBIDDEN.format(what="SERVICE"))
+        if isinstance(node, dict):
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, (list, tuple)):
+            for v in node:
+                walk(v)
+
+    walk(query.algebra)
+    return query
+
+
+def _term(t: Any) -> dict | None:
+    if t is None:
+        return None
+    if isinstance(t, URIRef):
+        return {"type": "uri", "value": str(t)}
+    if isinstance(t, BNode):
+        return {"type": "bnode", "value": str(t)}
+    d: dict = {"type": "literal", "value": str(t)}
+    if isinstance(t, Literal) and t.language:
+        d["xml:lang"] = t.language
+    elif isinstance(t, Literal) and t.datatype:
+        d["datatype"] = str(t.datatype)
+    return d
+
+
+def _execute(graph: Graph, sparql: str, bindings: dict | None) -> dict:
+    query = check_query(sparql)
+    res = graph.query(query, initNs=PREFIXES, initBindings=bindings or {})
+    if res.type == "ASK":
+        return {"type": "ASK", "boolean": bool(res.askAnswer)}
+    if res.type in ("CONSTRUCT", "DESCRIBE"):
+        out = Graph()
+        for prefix, ns in PREFIXES.items():
+            out.bind(prefix, ns)
+        for i, triple in enumerate(res.graph):
+            if i >= ROW_CAP:
+                break
+            out.add(triple)
+        return {"type": res.type, "turtle": out.serialize(format="turtle")}
+    names = [str(v) for v in res.vars]
+    rows = []
+    for i, row in enumerate(res):
+        if i >= ROW_CAP:
+            break
+        rows.append([_term(row[v]) for v in res.vars])
+    return {"type": "SELECT", "vars": names, "rows": rows, "truncated": len(rows) >= ROW_CAP}
+
+
+def _worker(conn, graph: Graph, sparql: str, bindings: dict | None) -> None:
+    try:
+        conn.send(("ok", _execute(graph, sparql, bindings)))
+    except KgError as exc:
+        conn.send(("kg", str(exc)))
+    except Exception as exc:  # engine errors on a valid parse: report, don't crash
+        conn.send(("kg", E_QUERY.format(detail=" ".join(str(exc).split())[:300])))
+    finally:
+        conn.close()
+
+
+def run_query(graph: Graph, sparql: str, bindings: dict | None = None, timeout: float = 30.0) -> dict:
+    """Run a checked query with a wall-clock limit; returns a plain dict (SPARQL JSON-like)."""
+    check_query(sparql)  # fail fast in the caller with the exact message
+    ctx = mp.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_worker, args=(child, graph, sparql, bindings), daemon=True)
+    proc.start()
+    child.close()
+    if not parent.poll(timeout):
+        proc.kill()
+        proc.join()
+        raise KgError(f"query stopped after {timeout:g} s (time limit); narrow it or raise --timeout")
+    status, payload = parent.recv()
+    proc.join()
+    if status != "ok":
+        raise KgError(payload)
+    return payload
+
+
+def _short(term: dict | None, prefixes: dict[str, str]) -> str:
+    if term is None:
+        return ""
+    v = term["value"]
+    if term["type"] == "uri":
+        for p, ns in sorted(prefixes.items(), key=lambda kv: -len(str(kv[1]))):
+            if v.startswith(str(ns)):
+                return f"{p}:{v[len(str(ns)):]}"
+    return v
+
+
+def format_result(res: dict, fmt: str = "table") -> str:
+    """SELECT as an aligned table, CSV or SPARQL JSON; ASK as true/false; CONSTRUCT as Turtle."""
+    if res["type"] == "ASK":
+        return ("true" if res["boolean"] else "false") + "\n"
+    if res["type"] in ("CONSTRUCT", "DESCRIBE"):
+        return res["turtle"]
+    if fmt == "json":
+        bindings = [{v: t for v, t in zip(res["vars"], row) if t is not None} for row in res["rows"]]
+        return json.dumps({"head": {"vars": res["vars"]}, "results": {"bindings": bindings}},
+                          ensure_ascii=False, indent=2) + "\n"
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(res["vars"])
+        for row in res["rows"]:
+            w.writerow([t["value"] if t else "" for t in row])
+        return buf.getvalue()
+    cells = [[_short(t, PREFIXES) for t in row] for row in res["rows"]]
+    widths = [max([len(v)] + [len(r[i]) for r in cells]) for i, v in enumerate(res["vars"])]
+    lines = [" | ".join(v.ljust(w) for v, w in zip(res["vars"], widths)),
+             "-+-".join("-" * w for w in widths)]
+    lines += [" | ".join(c.ljust(w) for c, w in zip(r, widths)) for r in cells]
+    lines.append(f"({len(cells)} row{'s' if len(cells) != 1 else ''})")
+    return "\n".join(lines) + "\n"

@@ -201,6 +201,7 @@ class Rules:
     titles: dict[str, str]
     ranks: frozenset[str]
     group_nouns: frozenset[str]
+    org_parts: frozenset[str]
     class_nouns: dict[str, str]
     national_actors: dict[str, str]
     negation_words: frozenset[str]
@@ -268,6 +269,7 @@ def parse_rules(path: str, text: str) -> Rules:
         titles=titles,
         ranks=frozenset(norm(x) for x in _as_tuple(d.get("ranks"), path, top, "ranks")),
         group_nouns=frozenset(_as_tuple(d.get("group_nouns"), path, top, "group_nouns")),
+        org_parts=frozenset(_as_tuple(d.get("org_parts"), path, top, "org_parts")),
         class_nouns={k: _check_type(v, path, cl) for k, v in d["class_nouns"].items() if k != "__line__"},
         national_actors={k: _check_type(v, path, nl) for k, v in d["national_actors"].items() if k != "__line__"},
         negation_words=frozenset(norm(x) for x in _as_tuple(d.get("negation_words"), path, top, "negation_words")),

@@ -154,22 +154,37 @@ def _clean_ner(ent: Span, lex: Lexicon) -> tuple[int, int] | None:
 
 
 def _extend_right(sd: Doc, s: int, e: int) -> int:
-    """Extend a name over following capitalised words ("Resolute" -> "Resolute Support")."""
-    while e < len(sd) and sd[e].pos_ == "PROPN" and _is_title_case(sd[e]) and sd[e].is_alpha:
-        e += 1
+    """Extend a name over following capitalised words ("Resolute" -> "Resolute Support", "RIA" -> "RIA FAN"),
+    and over adjectives when a capitalised word follows them ("Commandement" -> "Commandement allié Opérations")."""
+    sent_end = len(sd)
+    while e < sent_end:
+        t = sd[e]
+        if t.is_alpha and _is_title_case(t) and t.pos_ in ("PROPN", "X", "NOUN"):
+            e += 1
+            continue
+        j = e
+        while j < sent_end and sd[j].pos_ == "ADJ" and sd[j].is_lower and s <= sd[j].head.i < j:
+            j += 1
+        if j > e and j < sent_end and sd[j].is_alpha and _is_title_case(sd[j]) and sd[j].pos_ in ("PROPN", "X", "NOUN"):
+            e = j
+            continue
+        break
     return e
 
 
-def _class_noun_before(sd: Doc, s: int, lex: Lexicon) -> str | None:
-    """Type given by a class noun just before a name: "le groupe X", "la ville de X"."""
+def _class_noun_before(sd: Doc, s: int, e: int, lex: Lexicon) -> str | None:
+    """Type given by a class noun just before a name it governs: "le groupe X", "la ville de X"
+    (but not "le général d'armée X", where the name depends on "général")."""
     j = s - 1
     if j >= 0 and sd[j].lower_ in ("de", "d'", "d’"):
         j -= 1
-    if j >= 0 and sd[j].lower_ in lex.rules.class_nouns:
-        return lex.rules.class_nouns[sd[j].lower_]
-    if j >= 0 and sd[j].lemma_.lower() in lex.rules.class_nouns:
-        return lex.rules.class_nouns[sd[j].lemma_.lower()]
-    return None
+    if j < 0:
+        return None
+    cls = lex.rules.class_nouns.get(sd[j].lower_) or lex.rules.class_nouns.get(sd[j].lemma_.lower())
+    if cls is None:
+        return None
+    linked = any(t.head.i == j for t in sd[s:e]) or sd[j].head.i in range(s, e)
+    return cls if linked else None
 
 
 def _title_object_type(sd: Doc, s: int, lex: Lexicon) -> str | None:
@@ -194,13 +209,16 @@ def _ner(sd: Doc, lex: Lexicon) -> list[Cand]:
             e = _extend_right(sd, s, e)
         span = sd[s:e]
         etype = _NER_TYPES.get(ent.label_)
-        cls = _class_noun_before(sd, s, lex)
+        cls = _class_noun_before(sd, s, e, lex)
         if cls:
             etype = cls
         elif _title_object_type(sd, s, lex) and etype == "Person":
             etype = "Organization"
         if etype is None:
             continue  # MISC without a class noun: an event, a law, a disease, not an actor
+        head_cls = lex.rules.class_nouns.get(span[0].lower_)
+        if head_cls and ent.label_ in ("ORG", "LOC"):
+            etype = head_cls
         words = {t.lower_ for t in span}
         if etype != "Organization" and coarse(etype) != "Organization" and words & _ORG_WORDS:
             etype = "Organization"
@@ -254,7 +272,7 @@ def _acronyms(sd: Doc, chosen: list[Cand]) -> list[Cand]:
             if head is None:
                 continue
             left = head.left_edge.i
-            while left < i and sd[left].pos_ == "DET":
+            while left < i and sd[left].pos_ in ("DET", "ADP"):
                 left += 1
             host = next((c for c in out if c.start == left and coarse(c.etype) == "Organization"), None)
             if host is None:

@@ -53,6 +53,14 @@ def _prep(tok: Token) -> str | None:
     return None
 
 
+def lemma_in(tok: Token, words) -> str | None:
+    """The lexicon word a token stands for, tolerating the lemmatizer's slips ("participe" for participer)."""
+    for cand in (tok.lemma_, tok.lemma_.lower(), tok.lemma_.lower() + "r", tok.lower_):
+        if cand in words:
+            return cand
+    return None
+
+
 def parse_money(text: str) -> tuple[float, str] | None:
     """The first amount of money in a text: "1,1 milliard de dollars" -> (1.1e9, "USD")."""
     m = _MONEY.search(text)
@@ -161,6 +169,9 @@ class DocumentExtractor:
                         r = self.ref(c, view, depth + 1)
                         if r is not None:
                             return r
+            if (lemma in self.rules.org_parts or low in self.rules.org_parts) and any(
+                    c.lower_ == "dont" for c in tok.children) and tok.head.dep_.startswith("acl"):
+                return self.ref(tok.head.head, view, depth + 1)  # "X, dont le conseil ... est dirigé par Y"
             if any(c.dep_ == "cop" for c in tok.children):  # "X est une entité ..." -> X
                 for c in tok.children:
                     if c.dep_ in ("nsubj", "nsubj:pass"):
@@ -194,13 +205,21 @@ class DocumentExtractor:
                     todo.append(c)
         return out
 
-    def refs(self, toks: list[Token], view: _SentenceView) -> list[Mention]:
+    def refs(self, toks: list[Token], view: _SentenceView, deep: bool = False) -> list[Mention]:
+        """The actors of argument tokens and of everything coordinated with them; a class noun
+        ("les villes de Soledar et Bakhmut") stands for all the names it introduces."""
         out: list[Mention] = []
         for t in toks:
             for x in self.expand(t):
-                m = self.ref(x, view)
-                if m is not None and m not in out:
-                    out.append(m)
+                found: list[Mention] = []
+                if x.i not in view.tok2m and lemma_in(x, self.rules.class_nouns) and x.pos_ == "NOUN":
+                    kids = [c for c in x.children if c.dep_ in ("nmod", "appos") and c.i > x.i
+                            and _prep(c) in ("de", None)]
+                    found = [m for c in kids for y in self.expand(c) if (m := self.ref(y, view))]
+                if not found:
+                    m = self.ref_deep(x, view) if deep else self.ref(x, view)
+                    found = [m] if m is not None else []
+                out += [m for m in found if m not in out]
         return out
 
     # ---- grammar helpers -------------------------------------------------------------------
@@ -220,15 +239,22 @@ class DocumentExtractor:
         if v.dep_ == "conj":
             return self.subject_tokens(v.head, depth + 1)
         if v.dep_.startswith("acl"):
-            return [v.head]
+            h = v.head
+            while h.pos_ in ("VERB", "ADJ") and (h.dep_.startswith("acl") or h.dep_ in ("amod", "conj")) \
+                    and h.head.i != h.i:
+                h = h.head
+            return [h]
         return []
 
-    @staticmethod
-    def is_passive(v: Token) -> bool:
+    def is_passive(self, v: Token) -> bool:
+        """Passive voice, or a past participle used as a modifier ("le groupe, dirigé par X")."""
         if any(c.dep_ in ("aux:pass", "nsubj:pass") for c in v.children):
             return True
-        return v.dep_.startswith("acl") and "Part" in v.morph.get("VerbForm") and "Rel" not in \
-            "".join(c.morph.get("PronType")[0] if c.morph.get("PronType") else "" for c in v.children)
+        if "Part" not in v.morph.get("VerbForm") or any(c.dep_ == "aux:tense" for c in v.children):
+            return False
+        if v.dep_.startswith("acl") or any(_prep(c) == "par" for c in v.children):
+            return True
+        return v.dep_ == "conj" and v.head.i != v.i and self.is_passive(v.head)
 
     def negated_or_alleged(self, tok: Token) -> bool:
         """True if the statement is negated, denied or only alleged ("n'ont joué aucun rôle", "prétendre que")."""
@@ -288,9 +314,10 @@ class DocumentExtractor:
     # ---- rule families -------------------------------------------------------------------
     def verb_rules(self, view: _SentenceView) -> None:
         for v in view.sent:
-            rule = self.rules.verbs.get(v.lemma_)
-            if rule is None or v.pos_ not in ("VERB", "AUX", "ADJ") or v.i in view.tok2m:
+            lemma = lemma_in(v, self.rules.verbs)
+            if lemma is None or v.pos_ not in ("VERB", "AUX", "ADJ") or v.i in view.tok2m:
                 continue
+            rule = self.rules.verbs[lemma]
             passive = self.is_passive(v)
             if rule.passive_only and not passive:
                 continue
@@ -325,7 +352,7 @@ class DocumentExtractor:
                           [c for c in v.children if _prep(c) == "à" or c.dep_ == "iobj"]
             for s in self.refs(subjects, view):
                 for o in self.refs(objects, view):
-                    self._emit(view, s, pred, o, f"verb:{v.lemma_}", money)
+                    self._emit(view, s, pred, o, f"verb:{lemma}", money)
 
     def noun_rules(self, view: _SentenceView) -> None:
         for n in view.sent:
@@ -333,12 +360,15 @@ class DocumentExtractor:
             if rule is None or n.pos_ not in ("NOUN", "PROPN") or n.i in view.tok2m:
                 continue
             gov = self._governor(n)
-            if rule.governors and not ((gov is not None and gov.lemma_ in rule.governors)
+            if rule.governors and not ((gov is not None and lemma_in(gov, rule.governors))
                                        or (_prep(n) in rule.governors)):
                 continue
             if self.negated_or_alleged(n):
                 continue
             inside = [t for t in n.subtree if t.i != n.i]
+            if gov is not None and n.head.i == gov.i:  # "fait partie du X": the target hangs off the verb
+                inside += [c for c in gov.children if c.i != n.i and c.dep_ not in ("nsubj", "nsubj:pass")
+                           and _prep(c) in rule.patient]
             patient_toks: list[Token] = []
             used_prep = None
             for p in rule.patient:
@@ -349,7 +379,7 @@ class DocumentExtractor:
                     break
             if not patient_toks:
                 continue
-            patients = [m for t in patient_toks for x in self.expand(t) if (m := self.ref_deep(x, view))]
+            patients = self.refs(patient_toks, view, deep=True)
             agents: list[Mention] = []
             for t in inside:
                 if _prep(t) == "par" and (m := self.ref(t, view)):
@@ -363,7 +393,7 @@ class DocumentExtractor:
                     if _prep(t) == "de" and t.head.i == n.i and (m := self.ref(t, view)) and m not in patients:
                         agents.append(m)
             possessive = any("Yes" in c.morph.get("Poss") for c in n.children)
-            if not agents and gov is not None and (possessive or gov.lemma_ in rule.agent_verbs):
+            if not agents and gov is not None and (possessive or lemma_in(gov, rule.agent_verbs)):
                 agents = self.refs(self.subject_tokens(gov), view)
             money = self._money_near(n) if rule.predicate == "funds" else None
             for a in agents:

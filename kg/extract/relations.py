@@ -365,7 +365,7 @@ class DocumentExtractor:
                 continue
             if self.negated_or_alleged(n):
                 continue
-            inside = [t for t in n.subtree if t.i != n.i]
+            inside = [t for t in n.subtree if t.i != n.i] + self._continuation(n)
             if gov is not None and n.head.i == gov.i:  # "fait partie du X": the target hangs off the verb
                 inside += [c for c in gov.children if c.i != n.i and c.dep_ not in ("nsubj", "nsubj:pass")
                            and _prep(c) in rule.patient]
@@ -399,6 +399,25 @@ class DocumentExtractor:
             for a in agents:
                 for p in patients:
                     self._emit(view, a, rule.predicate, p, f"noun:{n.lemma_.lower()}", money)
+
+    @staticmethod
+    def _continuation(n: Token) -> list[Token]:
+        """Phrases that continue a noun phrase in the text but that the parser attached elsewhere:
+        in "l'invasion de la Géorgie par la Russie", "par la Russie" often hangs off the verb."""
+        out: list[Token] = []
+        doc, edge = n.doc, n.right_edge.i
+        sent_end = n.sent.end
+        for _ in range(3):
+            nxt = edge + 1
+            if nxt >= sent_end or doc[nxt].pos_ != "ADP":
+                break
+            heads = [t for t in doc[nxt:sent_end] if t.left_edge.i == nxt and t.pos_ in ("NOUN", "PROPN")]
+            if not heads:
+                break
+            phrase = max(heads, key=lambda t: t.right_edge.i)
+            out += list(phrase.subtree)
+            edge = phrase.right_edge.i
+        return out
 
     def ref_deep(self, tok: Token, view: _SentenceView) -> Mention | None:
         """Like ref, but "à la sécurité de l'Ukraine" also reaches the actor inside the phrase."""

@@ -1,0 +1,67 @@
+"""Shared fixtures: the spaCy model and the rules are loaded once per test session."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from kg.extract.relations import extract
+from kg.lexicon import default_lexicon
+from kg.nlp import load_model, parse
+from kg.records import Document, Segment
+from kg.ingest import segments
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def nlp():
+    return load_model()
+
+
+@pytest.fixture(scope="session")
+def lex():
+    return default_lexicon()
+
+
+def make_document(text: str, lex) -> Document:
+    segs = segments(text, lex.boilerplate)
+    return Document(path="test.txt", text=text, sha256=hashlib.sha256(text.encode()).hexdigest(),
+                    title=segs[0].text if segs else "", segments=segs or (Segment(0, text),))
+
+
+@pytest.fixture(scope="session")
+def triples(nlp, lex):
+    """Relations of a text as a set of (subject name, predicate, object name)."""
+
+    def run(text: str) -> set[tuple[str, str, str]]:
+        doc = make_document(text, lex)
+        (_, sds), = list(parse([doc]))
+        _, rels = extract(doc, sds, lex)
+        return {(r.subject.name, r.predicate, r.object.name) for r in rels}
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def relations(nlp, lex):
+    """Relation records of a text."""
+
+    def run(text: str):
+        doc = make_document(text, lex)
+        (_, sds), = list(parse([doc]))
+        return extract(doc, sds, lex)[1]
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def mentions(nlp, lex):
+    def run(text: str):
+        doc = make_document(text, lex)
+        (_, sds), = list(parse([doc]))
+        return extract(doc, sds, lex)[0]
+
+    return run

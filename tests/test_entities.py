@@ -1,0 +1,53 @@
+"""Entity mentions: NER mistakes corrected, boilerplate ignored, names merged into one actor."""
+
+from __future__ import annotations
+
+from kg.resolve import mention_keys, translit
+
+
+def _names(mentions):
+    return {(m.name, m.etype) for m in mentions}
+
+
+def test_known_actor_gets_gazetteer_type_not_ner_type(mentions):
+    ms = mentions("Le Pentagone a publié un communiqué.")
+    assert ("Pentagone", "GovernmentOrganization") in _names(ms)
+
+
+def test_company_after_ceo_title_is_an_organization(mentions):
+    ms = mentions("Jean Morel, PDG de Vexalia, a démissionné.")
+    assert any(m.name == "Vexalia" and m.etype != "Person" for m in ms)
+
+
+def test_boilerplate_is_not_an_entity(mentions):
+    text = "La Pologne soutient l'Ukraine.\nThis website uses cookies to improve your experience. Accept Read More\nRelated Articles\n"
+    assert not any("Accept" in m.text or "Related" in m.text for m in mentions(text))
+
+
+def test_lowercase_national_army_is_an_actor(mentions):
+    ms = mentions("Les combats opposent l'armée française aux rebelles.")
+    assert ("armée française", "MilitaryOrganization") in _names(ms)
+
+
+def test_demonym_names_its_country(mentions):
+    ms = mentions("Les États-Unis forment les Ukrainiens.")
+    assert any(m.text == "Ukrainiens" and m.name == "Ukraine" for m in ms)
+
+
+def test_surname_merges_with_full_name(mentions):
+    ms = mentions("Le sénateur Paul Verdier est arrivé. Verdier a ensuite parlé aux journalistes.")
+    keys = mention_keys([m for m in ms if m.etype == "Person"])
+    assert len(set(keys.values())) == 1
+
+
+def test_transliterations_share_a_key():
+    assert translit("Prigojine") == translit("Prigozhin")
+    assert translit("Choïgou") == translit("Shoigu")
+    assert translit("Poutine") == translit("Putin")
+
+
+def test_acronym_in_parentheses_names_the_same_organisation(mentions):
+    ms = mentions("L'Agence spatiale européenne (ESA) a lancé un satellite. L'ESA prévoit un autre lancement.")
+    keys = mention_keys(ms)
+    esa = {keys[m] for m in ms if "ESA" in m.text or "Agence" in m.text}
+    assert len(esa) == 1

@@ -1,0 +1,144 @@
+"""One table of French sentences per rule family, written for these tests (not taken from the seeds)."""
+
+from __future__ import annotations
+
+import pytest
+
+# (sentence, expected triple) -- subject-verb-object through auxiliaries and infinitives
+VERBS = [
+    ("La France reste déterminée à soutenir le Mali.", ("France", "supports", "Mali")),
+    ("L'Allemagne a décidé de financer l'armée ukrainienne.", ("Allemagne", "funds", "armée ukrainienne")),
+    ("La Turquie a attaqué la Syrie en octobre.", ("Turquie", "attacks", "Syrie")),
+    ("Le Canada sanctionne la Biélorussie depuis deux ans.", ("Canada", "opposes", "Biélorussie")),
+]
+
+# gifts: money or aid sent to a recipient, with the amount
+GIFTS = [
+    ("Le Canada va envoyer 200 millions d'euros d'aide humanitaire au Soudan.",
+     ("Canada", "funds", "Soudan"), (200_000_000, "EUR")),
+    ("Le Japon a annoncé une aide militaire de 3 milliards de dollars à la Pologne.",
+     ("Japon", "funds", "Pologne"), (3_000_000_000, "USD")),
+    ("La Norvège a fourni plus de 2,5 milliards d'euros d'aide à la sécurité de la Moldavie.",
+     ("Norvège", "funds", "Moldavie"), (2_500_000_000, "EUR")),
+]
+
+# nominal triggers: agent by "par", possessive, nationality adjective, or the governing verb's subject
+NOUNS = [
+    ("Le rapport décrit l'invasion de la Géorgie par la Russie en 2008.", ("Russie", "attacks", "Géorgie")),
+    ("Les diplomates dénoncent la guerre d'agression de la Turquie contre l'Arménie.", ("Turquie", "attacks", "Arménie")),
+    ("Le Danemark continuera à apporter son soutien à la Lituanie.", ("Danemark", "supports", "Lituanie")),
+    ("La Suède a promis l'entraînement des Ukrainiens.", ("Suède", "supports", "Ukraine")),
+    ("Le Hezbollah est entré en conflit avec l'armée israélienne.", ("Hezbollah", "opposes", "armée israélienne")),
+]
+
+# passives and participles
+PASSIVES = [
+    ("L'Ukraine est soutenue par la Pologne.", ("Pologne", "supports", "Ukraine")),
+    ("Le Hamas, financé par l'Iran, a revendiqué l'opération.", ("Iran", "funds", "Hamas")),
+]
+
+# titles and appositions
+TITLES = [
+    ("Le président français Emmanuel Macron a reçu les ministres.", ("Emmanuel Macron", "leads", "France")),
+    ("Le secrétaire général de l'OTAN, Jens Stoltenberg, est arrivé à Vilnius.", ("Jens Stoltenberg", "leads", "OTAN")),
+    ("Elon Musk, le fondateur et PDG de SpaceX, a répondu.", ("Elon Musk", "leads", "SpaceX")),
+    ("Le commandant de l'armée ukrainienne, le général Oleksandr Syrsky, a parlé.",
+     ("Oleksandr Syrsky", "commands", "armée ukrainienne")),
+]
+
+# coordination: one relation per coordinated place
+COORDINATION = [
+    ("Les mercenaires du Hezbollah ont été impliqués dans des conflits en Irak, en Syrie et au Yémen.",
+     {("Hezbollah", "operatesIn", "Irak"), ("Hezbollah", "operatesIn", "Syrie"), ("Hezbollah", "operatesIn", "Yémen")}),
+]
+
+# places
+PLACES = [
+    ("La base sera installée à Ramstein en Allemagne.", ("Ramstein", "locatedIn", "Allemagne")),
+    ("Les combats autour des villes ukrainiennes de Kharkiv et Odessa continuent.", ("Kharkiv", "locatedIn", "Ukraine")),
+]
+
+
+@pytest.mark.parametrize("sentence,expected", VERBS)
+def test_verb_trigger_links_subject_to_object(triples, sentence, expected):
+    assert expected in triples(sentence)
+
+
+@pytest.mark.parametrize("sentence,expected,amount", GIFTS)
+def test_gift_of_money_is_funds_with_amount(relations, sentence, expected, amount):
+    rels = [r for r in relations(sentence) if (r.subject.name, r.predicate, r.object.name) == expected]
+    assert rels, f"{expected} not extracted"
+    assert (rels[0].amount, rels[0].currency) == amount
+
+
+@pytest.mark.parametrize("sentence,expected", NOUNS)
+def test_noun_trigger_finds_agent_and_target(triples, sentence, expected):
+    assert expected in triples(sentence)
+
+
+@pytest.mark.parametrize("sentence,expected", PASSIVES)
+def test_passive_agent_is_subject(triples, sentence, expected):
+    assert expected in triples(sentence)
+
+
+@pytest.mark.parametrize("sentence,expected", TITLES)
+def test_title_links_person_to_what_they_lead(triples, sentence, expected):
+    assert expected in triples(sentence)
+
+
+@pytest.mark.parametrize("sentence,expected", COORDINATION)
+def test_coordinated_places_each_get_a_relation(triples, sentence, expected):
+    assert expected <= triples(sentence)
+
+
+@pytest.mark.parametrize("sentence,expected", PLACES)
+def test_place_within_place(triples, sentence, expected):
+    assert expected in triples(sentence)
+
+
+def test_pronoun_subject_resolves_to_previous_subject(triples):
+    text = "Le Japon a tenu une conférence à Tokyo. Il enverra 10 millions de dollars d'aide à la Mongolie."
+    assert ("Japon", "funds", "Mongolie") in triples(text)
+
+
+def test_relative_pronoun_resolves_to_its_antecedent(triples):
+    assert ("Hezbollah", "attacks", "Israël") in triples("C'est le Hezbollah qui a attaqué Israël.")
+
+
+def test_definite_description_resolves_to_recent_country(triples):
+    text = ("La Géorgie a accueilli une délégation. "
+            "La Russie a lancé une invasion de l'ancienne république soviétique en août.")
+    assert ("Russie", "attacks", "Géorgie") in triples(text)
+
+
+def test_group_noun_stands_for_its_actor(triples):
+    text = "Le gouvernement de Joe Biden a décidé de soutenir la Moldavie."
+    assert ("Joe Biden", "supports", "Moldavie") in triples(text)
+
+
+NOT_STATED = [
+    "La Suisse ne soutient pas l'Ukraine.",
+    "Les États-Unis n'ont joué aucun rôle dans l'attaque contre la Syrie.",
+    "Moscou cherche une raison de prétendre que la France a attaqué la Russie.",
+    "Le gouvernement nie avoir financé le Hamas.",
+    "Le Kremlin accuse la Pologne de soutenir l'Ukraine.",
+    "Le ministre a condamné l'invasion de l'Ukraine.",
+]
+
+
+@pytest.mark.parametrize("sentence", NOT_STATED)
+def test_negated_denied_or_alleged_facts_give_no_relation(triples, sentence):
+    assert triples(sentence) == set()
+
+
+def test_repeated_sentence_counts_once(relations):
+    text = "La Pologne soutient l'Ukraine.\n\nLa Pologne soutient l’Ukraine.\n"
+    assert len(relations(text)) == 1
+
+
+def test_relation_keeps_sentence_and_offsets(relations):
+    text = "Titre\n\nLa Pologne soutient l'Ukraine."
+    (r,) = relations(text)
+    assert r.sentence == "La Pologne soutient l'Ukraine."
+    assert text[r.sent_start:r.sent_end] == r.sentence
+    assert r.rule == "verb:soutenir"

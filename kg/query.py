@@ -65,7 +65,7 @@ def check_query(sparql: str):
         except Exception:
             raise KgError(E_QUERY.format(detail=" ".join(str(exc).split())[:300])) from None
         raise KgError(E_QUERY_FORBIDDEN.format(what="an update (INSERT, DELETE, LOAD, CLEAR...)")) from None
-    if parsed[1].get("datasetClause"):
+    if "datasetClause" in parsed[1].keys():
         raise KgError(E_QUERY_FORBIDDEN.format(what="FROM / FROM NAMED"))
     try:
         query = translateQuery(parsed, initNs=PREFIXES)

@@ -1,0 +1,180 @@
+"""End to end through the `kg` command: build the seeds, query them, bad input, golden exports."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kg.cli import main
+from kg.query import load_graph, run_query
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def seeds_build(tmp_path_factory, nlp):
+    out = tmp_path_factory.mktemp("seeds")
+    cwd = os.getcwd()
+    os.chdir(ROOT)  # the README's command, as a user runs it from the repository
+    try:
+        res = CliRunner().invoke(main, ["build", "seeds/", "--out", str(out)])
+    finally:
+        os.chdir(cwd)
+    assert res.exit_code == 0, res.output
+    return out, res.output
+
+
+@pytest.fixture(scope="session")
+def seeds_graph(seeds_build):
+    return load_graph(str(seeds_build[0] / "graph.ttl"))
+
+
+def _select(graph, sparql):
+    res = run_query(graph, sparql)
+    return [[t["value"] if t else None for t in row] for row in res["rows"]]
+
+
+def test_build_prints_a_summary(seeds_build):
+    assert "2 documents" in seeds_build[1] and "relations" in seeds_build[1]
+
+
+def test_who_funds_ukraine_and_how_much(seeds_graph):
+    q = (ROOT / "kg" / "queries" / "funders-of-ukraine.rq").read_text(encoding="utf-8")
+    rows = {(r[0], float(r[1]) if r[1] else None) for r in _select(seeds_graph, q)}
+    assert ("Pentagone", 500_000_000) in rows
+    assert ("Pentagone", 1_100_000_000) in rows
+    assert ("États-Unis", 16_000_000_000) in rows
+
+
+def test_who_leads_wagner(seeds_graph):
+    q = (ROOT / "kg" / "queries" / "leaders-of-wagner.rq").read_text(encoding="utf-8")
+    assert [r[0] for r in _select(seeds_graph, q)] == ["Evgueni Prigojine"]
+
+
+def test_whom_wagner_opposes(seeds_graph):
+    q = (ROOT / "kg" / "queries" / "opposed-by-wagner.rq").read_text(encoding="utf-8")
+    assert [r[0] for r in _select(seeds_graph, q)] == ["armée russe"]
+
+
+def test_every_relation_has_a_statement_with_evidence(seeds_graph):
+    rows = _select(seeds_graph, """
+        SELECT ?s ?p ?o WHERE {
+          VALUES ?p { kgo:funds kgo:supports kgo:opposes kgo:attacks kgo:commands kgo:leads
+                      kgo:memberOf kgo:partOf kgo:locatedIn kgo:operatesIn }
+          ?s ?p ?o .
+          FILTER NOT EXISTS { ?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ;
+                                  kgo:evidence ?e ; kgo:source ?d ; kgo:rule ?r ; kgo:start ?b ; kgo:end ?x }
+        }""")
+    assert rows == []
+
+
+def test_merged_names_are_one_node(seeds_graph):
+    rows = _select(seeds_graph, """SELECT ?n WHERE { ?n rdfs:label|skos:altLabel ?l .
+                                   FILTER(?l IN ("Poutine", "Vladimir Poutine", "Prigojine", "Prigozhin")) }""")
+    assert len({r[0] for r in rows}) == 2
+
+
+def test_exports_folder_is_exactly_what_build_produces(seeds_build):
+    """Golden test: exports/ must be regenerated (kg build seeds/ --out exports/) when output changes."""
+    out = seeds_build[0]
+    for name in ("graph.ttl", "graph.html"):
+        assert (out / name).read_bytes() == (ROOT / "exports" / name).read_bytes(), name
+
+
+def test_output_is_identical_under_another_hash_seed(tmp_path, seeds_build):
+    env = dict(os.environ, PYTHONHASHSEED="12345")
+    subprocess.run([sys.executable, "-m", "kg.cli", "build", "seeds/", "--out", str(tmp_path)],
+                   check=True, env=env, capture_output=True, cwd=ROOT)
+    assert (tmp_path / "graph.ttl").read_bytes() == (seeds_build[0] / "graph.ttl").read_bytes()
+
+
+def _run(args):
+    return CliRunner().invoke(main, args)
+
+
+def test_missing_path_fails_with_one_line(tmp_path):
+    res = _run(["build", str(tmp_path / "missing"), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 1
+    assert res.output.strip().count("\n") == 0 and "no such file" in res.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_bad_files_are_skipped_and_reported(tmp_path, nlp):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "empty.txt").write_text("")
+    (src / "binary.txt").write_bytes(bytes(range(256)) * 10)
+    (src / "latin1.txt").write_bytes("La Pologne soutient l'Ukraine depuis février.".encode("latin-1"))
+    res = _run(["build", str(src), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2, res.output
+    assert "empty.txt: empty file" in res.output and "binary.txt: binary file" in res.output
+    assert "Traceback" not in res.output
+    g = load_graph(str(tmp_path / "o" / "graph.ttl"))
+    assert _select(g, "SELECT ?o WHERE { ?s kgo:supports ?o }")
+
+
+def test_failed_build_leaves_previous_output_intact(tmp_path):
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "graph.ttl").write_text("previous")
+    (tmp_path / "empty.txt").write_text("")
+    res = _run(["build", str(tmp_path / "empty.txt"), "--out", str(out)])
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert (out / "graph.ttl").read_text() == "previous"
+
+
+@pytest.mark.parametrize("query,message", [
+    ("SELEC ?x", "bad SPARQL query"),
+    ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", "SERVICE is not allowed"),
+    ("SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }", "FROM / FROM NAMED is not allowed"),
+    ("LOAD <file:///etc/passwd>", "update"),
+    ("INSERT DATA { <urn:a> <urn:b> <urn:c> }", "update"),
+])
+def test_bad_or_unsafe_query_gets_one_line_error(seeds_build, query, message):
+    res = _run(["query", str(seeds_build[0] / "graph.ttl"), query])
+    assert res.exit_code == 1
+    assert message in res.output and "Traceback" not in res.output
+
+
+def test_runaway_query_stops_at_time_limit(seeds_build):
+    res = _run(["query", str(seeds_build[0] / "graph.ttl"), "--timeout", "1",
+                "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"])
+    assert res.exit_code == 1 and "time limit" in res.output
+
+
+def test_query_formats(seeds_build):
+    ttl = str(seeds_build[0] / "graph.ttl")
+    q = "SELECT ?l WHERE { ?s kgo:commands ?o ; rdfs:label ?l }"
+    assert "Christopher Cavoli" in _run(["query", ttl, q]).output
+    assert _run(["query", ttl, q, "--format", "csv"]).output.splitlines()[0] == "l"
+    assert '"bindings"' in _run(["query", ttl, q, "--format", "json"]).output
+    assert _run(["query", ttl, "ASK { ?s kgo:funds ?o }"]).output.strip() == "true"
+    construct = _run(["query", ttl, "CONSTRUCT { ?s kgo:leads ?o } WHERE { ?s kgo:leads ?o }"]).output
+    assert "kgo:leads" in construct
+
+
+@pytest.mark.parametrize("fmt,ext", [("turtle", "ttl"), ("nt", "nt"), ("jsonld", "jsonld"), ("xml", "rdf")])
+def test_export_round_trips(seeds_build, tmp_path, fmt, ext):
+    from rdflib.compare import isomorphic
+
+    src = str(seeds_build[0] / "graph.ttl")
+    out = tmp_path / f"g.{ext}"
+    assert _run(["export", src, "--format", fmt, "--out", str(out)]).exit_code == 0
+    assert isomorphic(load_graph(src, with_ontology=False), load_graph(str(out), with_ontology=False))
+
+
+def test_ontology_declares_the_core_properties():
+    from rdflib import OWL, RDF, RDFS, Graph
+    from kg.namespace import KGO
+
+    g = Graph().parse(ROOT / "ontology" / "kg.ttl")
+    for p in ("funds", "supports", "opposes", "attacks", "commands", "leads", "memberOf", "partOf",
+              "locatedIn", "operatesIn"):
+        assert (KGO[p], RDF.type, OWL.ObjectProperty) in g
+        langs = {lbl.language for lbl in g.objects(KGO[p], RDFS.label)}
+        assert {"fr", "en"} <= langs and g.value(KGO[p], RDFS.domain) and g.value(KGO[p], RDFS.range)

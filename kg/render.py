@@ -78,8 +78,7 @@ def _pyvis_network(data: dict):
         degree[e["from"]] += 1
         degree[e["to"]] += 1
     for n in data["nodes"]:
-        net.add_node(n["id"], label=n["label"], color=TYPE_COLORS[n["type"]], value=1 + degree[n["id"]],
-                     group=n["type"])
+        net.add_node(n["id"], label=n["label"], color=TYPE_COLORS[n["type"]], value=1 + degree[n["id"]])
     for e in data["edges"]:
         net.add_edge(e["from"], e["to"], label=e["predicate"], color=EDGE_COLORS[e["predicate"]], arrows="to")
     net.set_options(json.dumps({
@@ -87,7 +86,7 @@ def _pyvis_network(data: dict):
                     "barnesHut": {"gravitationalConstant": -6000, "springLength": 160}},
         "nodes": {"shape": "dot", "scaling": {"min": 12, "max": 40, "label": {"enabled": False}},
                   "font": {"size": 16, "face": "sans-serif"}},
-        "edges": {"font": {"size": 11, "align": "middle"}, "smooth": {"type": "dynamic"}},
+        "edges": {"font": {"size": 11, "align": "middle"}, "smooth": False},
         "interaction": {"hover": True, "tooltipDelay": 120},
     }))
     return net
@@ -104,9 +103,17 @@ def render_html(g: Graph, title: str = "kg graph") -> str:
     """The whole page as a string."""
     data = network_data(g)
     net = _pyvis_network(data)
-    vis_nodes = [{k: v for k, v in n.items() if k in ("id", "label", "color", "value", "group")} for n in net.nodes]
-    vis_edges = [{"from": e["from"], "to": e["to"], "label": e["label"], "color": e["color"], "arrows": "to"}
-                 for e in net.edges]
+    vis_nodes = [{k: v for k, v in n.items() if k in ("id", "label", "color", "value")} for n in net.nodes]
+    vis_edges = []
+    parallel: dict[frozenset, int] = defaultdict(int)
+    for e in net.edges:
+        pair = frozenset((e["from"], e["to"]))
+        k = parallel[pair]
+        parallel[pair] += 1
+        edge = {"from": e["from"], "to": e["to"], "label": e["label"], "color": e["color"], "arrows": "to"}
+        if k:  # several relations between the same two actors: bend them apart
+            edge["smooth"] = {"enabled": True, "type": "curvedCW", "roundness": 0.25 * k}
+        vis_edges.append(edge)
     payload = {"nodes": vis_nodes, "edges": vis_edges, "info": data, "typeColors": TYPE_COLORS,
                "edgeColors": EDGE_COLORS, "options": net.options if isinstance(net.options, dict) else json.loads(net.options.to_json()), "title": title}
     lib = Path(resources.files("pyvis")) / "templates" / "lib" / "vis-9.1.2"

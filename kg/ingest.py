@@ -119,7 +119,9 @@ def read_document(path: Path, bp: Boilerplate) -> Document:
     segs = segments(text, bp)
     if not segs:
         raise KgError(E_EMPTY.format(path=path) + " (only boilerplate)")
-    title = segs[0].text[:200]
+    first = segs[0].text
+    # a headline is short; a first paragraph is not a title, so fall back to the file name
+    title = first if len(first) <= 150 else path.stem
     return Document(path=path.as_posix(), text=text, sha256=hashlib.sha256(raw).hexdigest(),
                     title=title, segments=segs)
 

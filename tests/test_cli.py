@@ -178,3 +178,27 @@ def test_ontology_declares_the_core_properties():
         assert (KGO[p], RDF.type, OWL.ObjectProperty) in g
         langs = {lbl.language for lbl in g.objects(KGO[p], RDFS.label)}
         assert {"fr", "en"} <= langs and g.value(KGO[p], RDFS.domain) and g.value(KGO[p], RDFS.range)
+
+
+def test_seeds_graph_conforms_to_the_shapes(seeds_build):
+    pyshacl = pytest.importorskip("pyshacl")
+    from rdflib import Graph
+
+    data = Graph().parse(seeds_build[0] / "graph.ttl")
+    conforms, _, text = pyshacl.validate(data, shacl_graph=str(ROOT / "ontology" / "shapes.ttl"),
+                                         ont_graph=str(ROOT / "ontology" / "kg.ttl"), inference="rdfs")
+    assert conforms, text
+
+
+def test_shapes_catch_a_broken_graph():
+    pyshacl = pytest.importorskip("pyshacl")
+    from rdflib import RDF, Graph
+    from kg.namespace import KGO, KGR
+
+    g = Graph()
+    g.add((KGR["paris"], RDF.type, KGO.City))  # no label, never mentioned
+    g.add((KGR["paris"], KGO.commands, KGR["paris"]))
+    conforms, _, text = pyshacl.validate(g, shacl_graph=str(ROOT / "ontology" / "shapes.ttl"),
+                                         ont_graph=str(ROOT / "ontology" / "kg.ttl"), inference="rdfs")
+    assert not conforms
+    assert "exactly one rdfs:label" in text and "a place does not lead or command" in text

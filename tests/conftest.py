@@ -32,36 +32,25 @@ def make_document(text: str, lex) -> Document:
                     title=segs[0].text if segs else "", segments=segs or (Segment(0, text),))
 
 
+def _extract(text: str, lex):
+    doc = make_document(text, lex)
+    (_, sds), = list(parse([doc]))
+    return extract(doc, sds, lex)
+
+
 @pytest.fixture(scope="session")
 def triples(nlp, lex):
     """Relations of a text as a set of (subject name, predicate, object name)."""
-
-    def run(text: str) -> set[tuple[str, str, str]]:
-        doc = make_document(text, lex)
-        (_, sds), = list(parse([doc]))
-        _, rels = extract(doc, sds, lex)
-        return {(r.subject.name, r.predicate, r.object.name) for r in rels}
-
-    return run
+    return lambda text: {(r.subject.name, r.predicate, r.object.name) for r in _extract(text, lex)[1]}
 
 
 @pytest.fixture(scope="session")
 def relations(nlp, lex):
     """Relation records of a text."""
-
-    def run(text: str):
-        doc = make_document(text, lex)
-        (_, sds), = list(parse([doc]))
-        return extract(doc, sds, lex)[1]
-
-    return run
+    return lambda text: _extract(text, lex)[1]
 
 
 @pytest.fixture(scope="session")
 def mentions(nlp, lex):
-    def run(text: str):
-        doc = make_document(text, lex)
-        (_, sds), = list(parse([doc]))
-        return extract(doc, sds, lex)[0]
-
-    return run
+    """Mention records of a text."""
+    return lambda text: _extract(text, lex)[0]

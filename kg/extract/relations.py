@@ -99,6 +99,7 @@ class DocumentExtractor:
         self.history: list[list[tuple[int, str | None, str | None, Mention | None]]] = []
         self.recent: list[Mention] = []  # gazetteer-known mentions, in text order
         self._seen_sentences: set[str] = set()
+        self._emitted: set[tuple[int, str, str, str]] = set()
         self._cands: list[tuple[int, list[Cand], object]] = []
 
     # ---- mentions ---------------------------------------------------------------------
@@ -301,10 +302,10 @@ class DocumentExtractor:
         if pred in ("commands", "leads") and coarse(subj.etype) == "Organization" and coarse(obj.etype) == "Place":
             return
         sent = view.sent
-        for r in self.relations:
-            if r.sentence == sent.text.strip() and r.predicate == pred and r.subject.name == subj.name \
-                    and r.object.name == obj.name:
-                return
+        key = (sent.start_char + view.base, pred, subj.name, obj.name)
+        if key in self._emitted:  # two rules stating the same relation in one sentence: keep the first
+            return
+        self._emitted.add(key)
         amount, currency = (money if money and pred == "funds" else (None, None))
         self.relations.append(Relation(subject=subj, predicate=pred, object=obj, doc_id=self.document.doc_id,
                                        sentence=sent.text.strip(), sent_start=view.base + sent.start_char,

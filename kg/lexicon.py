@@ -206,6 +206,7 @@ class Rules:
     national_actors: dict[str, str]
     negation_words: frozenset[str]
     denial_verbs: frozenset[str]
+    alleged_conditional: bool
 
 
 def _check_pred(p: Any, path: str, line: int) -> str:
@@ -274,6 +275,7 @@ def parse_rules(path: str, text: str) -> Rules:
         national_actors={k: _check_type(v, path, nl) for k, v in d["national_actors"].items() if k != "__line__"},
         negation_words=frozenset(norm(x) for x in _as_tuple(d.get("negation_words"), path, top, "negation_words")),
         denial_verbs=frozenset(_as_tuple(d.get("denial_verbs"), path, top, "denial_verbs")),
+        alleged_conditional=bool(d.get("alleged_conditional", False)),
     )
 
 

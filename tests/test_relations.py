@@ -123,12 +123,23 @@ NOT_STATED = [
     "Le gouvernement nie avoir financé le Hamas.",
     "Le Kremlin accuse la Pologne de soutenir l'Ukraine.",
     "Le ministre a condamné l'invasion de l'Ukraine.",
+    "L'Union européenne a décidé de suspendre son aide au Mali.",
+    "Selon des sources locales, la milice aurait attaqué le Niger.",
 ]
 
 
 @pytest.mark.parametrize("sentence", NOT_STATED)
 def test_negated_denied_or_alleged_facts_give_no_relation(triples, sentence):
     assert triples(sentence) == set()
+
+
+def test_reported_speech_conditional_is_still_stated(triples):
+    assert ("Danemark", "supports", "Lituanie") in triples(
+        "Le Danemark a signalé qu'il continuerait à apporter son soutien à la Lituanie.")
+
+
+def test_gift_of_weapons_without_amount_is_support(triples):
+    assert ("Russie", "supports", "Mali") in triples("La Russie a livré des hélicoptères de combat au Mali.")
 
 
 def test_repeated_sentence_counts_once(relations):

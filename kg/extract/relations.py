@@ -259,6 +259,14 @@ class DocumentExtractor:
 
     def negated_or_alleged(self, tok: Token) -> bool:
         """True if the statement is negated, denied or only alleged ("n'ont joué aucun rôle", "prétendre que")."""
+        if self.rules.alleged_conditional:
+            verb = tok
+            while verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i:
+                verb = verb.head
+            moods = set(verb.morph.get("Mood")) | {m for c in verb.children if c.dep_.startswith(("aux", "cop"))
+                                                  for m in c.morph.get("Mood")}
+            if "Cnd" in moods and verb.dep_ != "ccomp":
+                return True
         t, hops = tok, 0
         while True:
             for c in t.children:

@@ -305,6 +305,11 @@ def _adjectives_cached(lex_id: int, lex: Lexicon) -> dict[str, str]:
     return lex.gazetteer.adjective_index()
 
 
+def adjectives(lex: Lexicon) -> dict[str, str]:
+    """Inflected nationality adjective -> country id, built once per lexicon."""
+    return _adjectives_cached(id(lex), lex)
+
+
 def _adjectives(lex: Lexicon) -> dict[str, str]:
     return _adjectives_cached(id(lex), lex)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
 
-from kg.extract.entities import Cand, description_matches, find_mentions
+from kg.extract.entities import adjectives, description_matches, find_mentions
 from kg.lexicon import Lexicon, coarse, norm
 from kg.records import Document, Mention, Relation
 
@@ -93,14 +93,13 @@ class DocumentExtractor:
         self.document = document
         self.lex = lex
         self.rules = lex.rules
-        self.adj_index = lex.gazetteer.adjective_index()
+        self.adj_index = adjectives(lex)  # cached: built once per lexicon, not per document
         self.mentions: list[Mention] = []
         self.relations: list[Relation] = []
         self.history: list[list[tuple[int, str | None, str | None, Mention | None]]] = []
         self.recent: list[Mention] = []  # gazetteer-known mentions, in text order
         self._seen_sentences: set[str] = set()
         self._emitted: set[tuple[int, str, str, str]] = set()
-        self._cands: list[tuple[int, list[Cand], object]] = []
 
     # ---- mentions ---------------------------------------------------------------------
     def _mention(self, sd: Doc, base: int, s: int, e: int, name: str, etype: str, gaz_id: str | None,

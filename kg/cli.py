@@ -115,13 +115,45 @@ def query(graph: str, sparql: str | None, qfile: str | None, fmt: str, timeout: 
 @main.command()
 @click.argument("graph", type=click.Path())
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="HTML file to write.")
-def render(graph: str, out: str) -> None:
-    """Write GRAPH as an interactive HTML network that works offline (one file)."""
-    from kg.export import write_atomic
-    from kg.query import load_graph
-    from kg.render import render_html
+@click.option("--query", "qfile", type=click.Path(dir_okay=False),
+              help="Draw only the subgraph this SPARQL CONSTRUCT (.rq file) returns.")
+@click.option("--types", default="", help="Comma-separated actor types to keep, e.g. Person,MilitaryOrganization.")
+@click.option("--predicates", default="", help="Comma-separated relations to keep, e.g. funds,supports.")
+@click.option("--title", default=None, help="Page title (default: the number of documents).")
+@click.option("--timeout", type=float, default=30.0, show_default=True, help="Wall-clock limit for --query.")
+def render(graph: str, out: str, qfile: str | None, types: str, predicates: str, title: str | None,
+           timeout: float) -> None:
+    """Write GRAPH as an interactive HTML explorer that works offline (one file).
 
-    write_atomic(Path(out), render_html(load_graph(graph, with_ontology=False)).encode("utf-8"))
+    The page has a search box (names and aliases, accents ignored), type and
+    relation filters, a minimum-degree slider, a document filter, and a side panel
+    with the evidence sentences of every relation.
+
+    \b
+    Example: everything within two hops of an actor
+      kg render exports/graph.ttl --out wagner.html --query kg/queries/two-hops-of-wagner.rq
+    """
+    from rdflib import Graph
+
+    from kg.export import write_atomic
+    from kg.query import load_graph, run_query
+    from kg.render import PREDICATES, TYPE_COLORS, check_names, render_html
+
+    keep_types = check_names([t for t in types.split(",") if t.strip()], TYPE_COLORS, "type")
+    keep_preds = check_names([p for p in predicates.split(",") if p.strip()], PREDICATES, "predicate")
+    g = load_graph(graph, with_ontology=False)
+    selection = None
+    if qfile:
+        try:
+            sparql = Path(qfile).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise KgError(f"cannot read query file {qfile}: {exc.strerror}") from None
+        res = run_query(g, sparql, timeout=timeout)
+        if res["type"] not in ("CONSTRUCT", "DESCRIBE"):
+            raise KgError(f"--query needs a CONSTRUCT or DESCRIBE query (got {res['type']})")
+        selection = Graph().parse(data=res["turtle"], format="turtle")
+    html = render_html(g, title, selection, keep_types or None, keep_preds or None)
+    write_atomic(Path(out), html.encode("utf-8"))
     click.echo(f"wrote {out}")
 
 

@@ -1,12 +1,14 @@
-"""The HTML network in a real headless Chromium: drawn nodes and edges, tooltips, no network, no injection."""
+"""The HTML explorer in a real headless Chromium: search, filters, side panel, no network, no injection."""
 
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
-from rdflib import RDF, RDFS, Literal
+from rdflib import RDF, RDFS, Literal, URIRef
+from rdflib.namespace import DCTERMS, OWL, SKOS
 
 from kg.graph import new_graph
 from kg.namespace import KGO, KGR
@@ -65,14 +67,38 @@ def _hostile_graph():
     return g
 
 
-def _hover_edge(page, index: int = 0) -> str:
-    x, y = page.evaluate("""(i) => {
+def _edge_point(page, index: int) -> tuple[float, float]:
+    return page.evaluate("""(i) => {
         const e = window.kgEdges.get()[i];
         const p = window.kgNetwork.getPositions([e.from, e.to]);
         const d = window.kgNetwork.canvasToDOM({x: (p[e.from].x + p[e.to].x) / 2, y: (p[e.from].y + p[e.to].y) / 2});
         const r = document.querySelector('#network canvas').getBoundingClientRect();
         return [r.left + d.x, r.top + d.y];
     }""", index)
+
+
+def _node_point(page, label: str) -> tuple[float, float]:
+    return page.evaluate("""(label) => {
+        const n = window.kgNodes.get().find(n => n.label === label);
+        const p = window.kgNetwork.getPositions([n.id])[n.id];
+        const d = window.kgNetwork.canvasToDOM(p);
+        const r = document.querySelector('#network canvas').getBoundingClientRect();
+        return [r.left + d.x, r.top + d.y];
+    }""", label)
+
+
+def _selected(page) -> list[str]:
+    return page.evaluate("window.kgNetwork.getSelectedNodes().map(id => window.kgNodes.get(id).label)")
+
+
+def _visible(page) -> tuple[set[str], set[str]]:
+    labels = page.evaluate("window.kgView.nodes.get().map(n => n.label)")
+    preds = page.evaluate("window.kgView.edges.get().map(e => e.label)")
+    return set(labels), set(preds)
+
+
+def _hover_edge(page, index: int = 0) -> str:
+    x, y = _edge_point(page, index)
     page.mouse.move(x - 3, y - 3)
     page.mouse.move(x, y)
     for _ in range(50):
@@ -121,5 +147,139 @@ def test_crafted_labels_never_run_as_script(browser, tmp_path):
     assert EVIL in tip and EVIL2 in tip  # shown as text
     assert page.evaluate("document.querySelectorAll('img').length") == 0
     assert page.evaluate("window.pwned === undefined") and not dialogs
+    assert all(u.startswith(("file://", "data:")) for u in requests), requests
+    page.close()
+
+
+@pytest.fixture
+def seeds_page(browser):
+    page, requests, dialogs = _open(browser, ROOT / "exports" / "graph.html")
+    yield page
+    assert all(u.startswith(("file://", "data:")) for u in requests), requests
+    page.close()
+
+
+def _details(page) -> str:
+    return page.inner_text("#details")
+
+
+def test_search_ignores_accents_and_finds_aliases(seeds_page):
+    page = seeds_page
+    page.fill("#search", "poutine")
+    assert _selected(page) == ["Vladimir Poutine"]
+    assert page.inner_text("#details h2.name") == "Vladimir Poutine"
+    page.fill("#search", "Prigozhin")  # an English alias of the canonical "Evgueni Prigojine"
+    assert _selected(page) == ["Evgueni Prigojine"]
+    assert "Prigozhin" in _details(page)
+    page.fill("#search", "etats unis")
+    assert _selected(page) == ["États-Unis"]
+    assert "États-Unis" in page.inner_text("#matches")
+    page.fill("#search", "zzzz")
+    assert "Aucun acteur" in page.inner_text("#matches")
+
+
+def test_type_legend_and_predicate_boxes_filter_the_drawing(seeds_page):
+    page = seeds_page
+    labels, preds = _visible(page)
+    assert "Vladimir Poutine" in labels and "operatesIn" in preds
+    page.click("#type-Person")  # the legend is the type filter
+    labels, preds = _visible(page)
+    assert not {"Vladimir Poutine", "Joe Biden", "Elon Musk", "Christopher Cavoli"} & labels
+    assert "Ukraine" in labels and "leads" not in preds  # every leads edge starts at a person
+    assert page.inner_text("#counts").startswith(f"{len(labels)} / 24 acteurs")
+    page.click("#pred-operatesIn")
+    labels, preds = _visible(page)
+    assert "operatesIn" not in preds and "funds" in preds
+    page.click("#type-Person")
+    page.click("#pred-operatesIn")
+    labels, preds = _visible(page)
+    assert "Vladimir Poutine" in labels and "operatesIn" in preds
+
+
+def test_minimum_degree_and_document_filters(seeds_page):
+    page = seeds_page
+    page.fill("#min-degree", "2")
+    labels, _ = _visible(page)
+    assert labels == {"États-Unis", "Groupe Wagner", "Ukraine"}
+    page.fill("#min-degree", "0")
+    titles = page.evaluate("[...document.querySelectorAll('#doc-filter option')].map(o => o.textContent)")
+    second = next(t for t in titles if t.startswith("Vladimir Poutine reçoit"))
+    page.select_option("#doc-filter", label=second)
+    labels, preds = _visible(page)
+    assert "Wiesbaden" in labels and "Groupe Wagner" not in labels and "operatesIn" not in preds
+    page.select_option("#doc-filter", value="")
+    assert "Groupe Wagner" in _visible(page)[0]
+
+
+def test_clicking_a_node_opens_its_panel_with_relations_and_evidence(seeds_page):
+    page = seeds_page
+    page.mouse.click(*_node_point(page, "Pentagone"))
+    text = _details(page)
+    assert page.inner_text("#details h2.name") == "Pentagone"
+    assert "Type : GovernmentOrganization" in text
+    assert page.get_attribute("#details a.wikidata", "href") == "http://www.wikidata.org/entity/Q11209"
+    assert page.inner_text("#details section.group h3") == "funds →"
+    assert text.count("«") == 2 and "500,000,000 USD" in text and "1,100,000,000 USD" in text
+    page.click("#details section.group button.link")  # the related actor is a link to its own panel
+    assert _selected(page) == ["Ukraine"]
+    assert page.inner_text("#details h2.name") == "Ukraine"
+    groups = page.evaluate("[...document.querySelectorAll('#details section.group h3')].map(h => h.textContent)")
+    assert {"← funds", "← supports", "← attacks", "← operatesIn"} <= set(groups)
+
+
+def test_clicking_an_edge_shows_every_sentence_that_states_it(seeds_page):
+    page = seeds_page
+    i = page.evaluate("""() => window.kgEdges.get().findIndex(e => e.label === 'funds' &&
+        window.kgNodes.get(e.from).label === 'Pentagone')""")
+    page.mouse.click(*_edge_point(page, i))
+    text = _details(page)
+    assert "Relation" in text and "Pentagone funds Ukraine" in " ".join(text.split())
+    assert "2 phrases dans 2 documents" in text
+    assert "500,000,000 USD" in text and "1,100,000,000 USD" in text
+    assert len(page.query_selector_all("#details ul.evidence > li")) == 2
+
+
+def _hostile_explorer_graph():
+    g = _hostile_graph()
+    doc = KGR["doc/x"]
+    g.add((doc, RDF.type, KGO.Document))
+    g.add((doc, DCTERMS.title, Literal(EVIL)))
+    g.add((KGR["evil"], SKOS.altLabel, Literal(EVIL2 + " alias")))
+    g.add((KGR["evil"], KGO.mentionedIn, doc))
+    g.add((KGR["evil"], OWL.sameAs, URIRef("javascript:window.pwned=3")))
+    return g
+
+
+def test_crafted_text_stays_text_in_search_menus_panel_and_title(browser, tmp_path):
+    path = tmp_path / "evil.html"
+    path.write_text(render_html(_hostile_explorer_graph(), title=EVIL), encoding="utf-8")
+    page, requests, dialogs = _open(browser, path)
+    assert page.title() == EVIL and page.inner_text("#page-title") == EVIL
+    assert EVIL in page.evaluate("[...document.querySelectorAll('#doc-filter option')].map(o => o.textContent)")
+    page.fill("#search", "img src")
+    assert EVIL in page.inner_text("#matches")
+    assert page.inner_text("#details h2.name") == EVIL
+    assert EVIL2 + " alias" in _details(page) and not page.query_selector("#details a")
+    page.mouse.click(*_edge_point(page, 0))
+    assert EVIL in _details(page) and EVIL2 in _details(page)
+    page.select_option("#doc-filter", label=EVIL)
+    assert page.evaluate("document.querySelectorAll('img, iframe, object, embed').length") == 0
+    assert page.evaluate("window.pwned === undefined") and not dialogs
+    assert all(u.startswith(("file://", "data:")) for u in requests), requests
+    page.close()
+
+
+def test_large_graph_freezes_after_bounded_layout_and_answers_search(browser, tmp_path):
+    sys.path.insert(0, str(ROOT / "bench"))
+    from graphgen import generated_graph
+
+    path = tmp_path / "large.html"
+    path.write_text(render_html(generated_graph(1500, 4500, seed=3)), encoding="utf-8")
+    page, requests, _ = _open(browser, path)
+    assert page.evaluate("window.kgNodes.length") == 1500 and page.evaluate("window.kgEdges.length") == 4500
+    assert page.evaluate("window.kgNetwork.physics.physicsEnabled") is False  # frozen once laid out
+    page.fill("#search", "1234")
+    assert _selected(page)[0].endswith(" 1234")
+    assert page.evaluate("window.kgLastSearch.ms") < 1000
     assert all(u.startswith(("file://", "data:")) for u in requests), requests
     page.close()

@@ -81,14 +81,38 @@ def build(paths: tuple[str, ...], out_dir: str, gazetteers: tuple[str, ...], str
         sys.exit(2)
 
 
+def _query_source(sparql: str | None, qfile: str | None, name: str | None, params: tuple[str, ...],
+                  required: bool = True) -> tuple[str | None, dict]:
+    """The query text and its bindings from exactly one of: argument, --file, --name."""
+    from kg.query import named_query
+
+    given = [x for x in (sparql, qfile, name) if x is not None]
+    if len(given) > 1 or (required and not given):
+        raise KgError("give a query either as an argument, with --file or with --name (exactly one)")
+    if params and not name:
+        raise KgError("--param goes with --name (a named query); see `kg queries`")
+    if name:
+        return named_query(name, list(params))
+    if qfile:
+        try:
+            return Path(qfile).read_text(encoding="utf-8"), {}
+        except OSError as exc:
+            raise KgError(f"cannot read query file {qfile}: {exc.strerror}") from None
+    return sparql, {}
+
+
 @main.command()
 @click.argument("graph", type=click.Path())
 @click.argument("sparql", required=False)
 @click.option("--file", "qfile", type=click.Path(), help="Read the query from a .rq file.")
+@click.option("--name", help="Run a named query shipped with kg (list them with `kg queries`).")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Value for a named query's parameter; may repeat. Bound, never pasted into the query.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
               help="Output for SELECT results (CONSTRUCT/DESCRIBE always print Turtle).")
 @click.option("--timeout", type=float, default=30.0, show_default=True, help="Wall-clock limit in seconds.")
-def query(graph: str, sparql: str | None, qfile: str | None, fmt: str, timeout: float) -> None:
+def query(graph: str, sparql: str | None, qfile: str | None, name: str | None, params: tuple[str, ...], fmt: str,
+          timeout: float) -> None:
     """Run a SPARQL query (SELECT, ASK, CONSTRUCT, DESCRIBE) on GRAPH.
 
     The ontology (ontology/*.ttl) is loaded with the graph so class and property
@@ -96,20 +120,26 @@ def query(graph: str, sparql: str | None, qfile: str | None, fmt: str, timeout: 
     Queries that would reach outside the graph (SERVICE, LOAD, FROM) are refused.
 
     \b
-    Example:
+    Examples:
       kg query exports/graph.ttl "SELECT ?who WHERE { ?who kgo:leads ?x . ?x rdfs:label 'Groupe Wagner' }"
+      kg query exports/graph.ttl --name funders-of --param target=Ukraine
     """
     from kg.query import format_result, load_graph, run_query
 
-    if (sparql is None) == (qfile is None):
-        raise KgError("give a query either as an argument or with --file (not both)")
-    if qfile:
-        try:
-            sparql = Path(qfile).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise KgError(f"cannot read query file {qfile}: {exc.strerror}") from None
+    text, bindings = _query_source(sparql, qfile, name, params)
     g = load_graph(graph)
-    click.echo(format_result(run_query(g, sparql, timeout=timeout), fmt), nl=False)
+    click.echo(format_result(run_query(g, text, bindings, timeout=timeout), fmt), nl=False)
+
+
+@main.command()
+def queries() -> None:
+    """List the named queries shipped with kg and their parameters."""
+    from kg.query import named_queries
+
+    for q in named_queries().values():
+        click.echo(f"{q.name}: {q.description}")
+        for k, v in q.params.items():
+            click.echo(f"    --param {k}=...   {v}")
 
 
 @main.command()
@@ -117,12 +147,14 @@ def query(graph: str, sparql: str | None, qfile: str | None, fmt: str, timeout: 
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="HTML file to write.")
 @click.option("--query", "qfile", type=click.Path(dir_okay=False),
               help="Draw only the subgraph this SPARQL CONSTRUCT (.rq file) returns.")
+@click.option("--name", help="Draw what a named CONSTRUCT query returns, e.g. two-hops (see `kg queries`).")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Parameter of --name; may repeat.")
 @click.option("--types", default="", help="Comma-separated actor types to keep, e.g. Person,MilitaryOrganization.")
 @click.option("--predicates", default="", help="Comma-separated relations to keep, e.g. funds,supports.")
 @click.option("--title", default=None, help="Page title (default: the number of documents).")
 @click.option("--timeout", type=float, default=30.0, show_default=True, help="Wall-clock limit for --query.")
-def render(graph: str, out: str, qfile: str | None, types: str, predicates: str, title: str | None,
-           timeout: float) -> None:
+def render(graph: str, out: str, qfile: str | None, name: str | None, params: tuple[str, ...], types: str,
+           predicates: str, title: str | None, timeout: float) -> None:
     """Write GRAPH as an interactive HTML explorer that works offline (one file).
 
     The page has a search box (names and aliases, accents ignored), type and
@@ -131,7 +163,7 @@ def render(graph: str, out: str, qfile: str | None, types: str, predicates: str,
 
     \b
     Example: everything within two hops of an actor
-      kg render exports/graph.ttl --out wagner.html --query kg/queries/two-hops-of-wagner.rq
+      kg render exports/graph.ttl --out wagner.html --name two-hops --param center=Wagner
     """
     from rdflib import Graph
 
@@ -141,16 +173,13 @@ def render(graph: str, out: str, qfile: str | None, types: str, predicates: str,
 
     keep_types = check_names([t for t in types.split(",") if t.strip()], TYPE_COLORS, "type")
     keep_preds = check_names([p for p in predicates.split(",") if p.strip()], PREDICATES, "predicate")
+    sparql, bindings = _query_source(None, qfile, name, params, required=False)
     g = load_graph(graph, with_ontology=False)
     selection = None
-    if qfile:
-        try:
-            sparql = Path(qfile).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise KgError(f"cannot read query file {qfile}: {exc.strerror}") from None
-        res = run_query(g, sparql, timeout=timeout)
+    if sparql is not None:
+        res = run_query(g, sparql, bindings, timeout=timeout)
         if res["type"] not in ("CONSTRUCT", "DESCRIBE"):
-            raise KgError(f"--query needs a CONSTRUCT or DESCRIBE query (got {res['type']})")
+            raise KgError(f"render needs a CONSTRUCT or DESCRIBE query (got {res['type']})")
         selection = Graph().parse(data=res["turtle"], format="turtle")
     html = render_html(g, title, selection, keep_types or None, keep_preds or None)
     write_atomic(Path(out), html.encode("utf-8"))

@@ -12,13 +12,16 @@ import csv
 import io
 import json
 import multiprocessing as mp
+import re
+from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 
-from kg.errors import E_GRAPH, E_QUERY, E_QUERY_FORBIDDEN, KgError
+from kg.errors import E_GRAPH, E_NAMED, E_QUERY, E_QUERY_FORBIDDEN, KgError
 from kg.namespace import KGO, KGR, WD
 
 ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
@@ -85,6 +88,58 @@ def check_query(sparql: str):
 
     walk(query.algebra)
     return query
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """A query shipped in kg/queries/: its first comment line describes it, ``# param NAME: ...`` lines declare
+    the variables a caller must bind."""
+
+    name: str
+    description: str
+    params: dict[str, str]
+    text: str
+
+
+_PARAM = re.compile(r"^#\s*param\s+([A-Za-z_][A-Za-z0-9_]*)\s*:\s*(.*)$")
+
+
+def named_queries() -> dict[str, NamedQuery]:
+    """Every .rq file in kg/queries/, by file stem."""
+    out = {}
+    for f in sorted(resources.files("kg").joinpath("queries").iterdir(), key=lambda f: f.name):
+        if not f.name.endswith(".rq"):
+            continue
+        text = f.read_text(encoding="utf-8")
+        comments = [line for line in text.splitlines() if line.startswith("#")]
+        params = {m.group(1): m.group(2).strip() for m in (_PARAM.match(c) for c in comments) if m}
+        desc = next((c.lstrip("# ").strip() for c in comments if not _PARAM.match(c)), "")
+        out[f.name[:-3]] = NamedQuery(f.name[:-3], desc, params, text)
+    return out
+
+
+def named_query(name: str, params: list[str]) -> tuple[str, dict[str, Literal]]:
+    """The text of a named query and its bindings from ``NAME=VALUE`` strings.
+
+    Values become RDF literals passed as ``initBindings``: they are never pasted into
+    the query text, so quotes, braces or newlines in a name cannot change the query.
+    """
+    queries = named_queries()
+    if name not in queries:
+        raise KgError(E_NAMED.format(name=name, choices=", ".join(queries)))
+    q = queries[name]
+    bindings: dict[str, Literal] = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep or key.strip() not in q.params:
+            wanted = ", ".join(f"{k}=..." for k in q.params) or "none"
+            raise KgError(f"query '{name}' takes --param {wanted} (got '{item}')")
+        bindings[key.strip()] = Literal(value)
+    missing = [k for k in q.params if k not in bindings]
+    if missing:
+        raise KgError(f"query '{name}' needs --param {', '.join(f'{k}=...' for k in missing)} "
+                      f"({'; '.join(q.params[k] for k in missing)})")
+    return q.text, bindings
 
 
 def _term(t: Any) -> dict | None:

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import main
-from kg.query import load_graph, run_query
+from kg.query import load_graph, named_query, run_query
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,9 +34,13 @@ def seeds_graph(seeds_build):
     return load_graph(str(seeds_build[0] / "graph.ttl"))
 
 
-def _select(graph, sparql):
-    res = run_query(graph, sparql)
+def _select(graph, sparql, bindings=None):
+    res = run_query(graph, sparql, bindings)
     return [[t["value"] if t else None for t in row] for row in res["rows"]]
+
+
+def _named(graph, name, **params):
+    return _select(graph, *named_query(name, [f"{k}={v}" for k, v in params.items()]))
 
 
 def test_build_prints_a_summary(seeds_build):
@@ -44,21 +48,42 @@ def test_build_prints_a_summary(seeds_build):
 
 
 def test_who_funds_ukraine_and_how_much(seeds_graph):
-    q = (ROOT / "kg" / "queries" / "funders-of-ukraine.rq").read_text(encoding="utf-8")
-    rows = {(r[0], float(r[1]) if r[1] else None) for r in _select(seeds_graph, q)}
+    rows = {(r[0], float(r[1]) if r[1] else None) for r in _named(seeds_graph, "funders-of", target="Ukraine")}
     assert ("Pentagone", 500_000_000) in rows
     assert ("Pentagone", 1_100_000_000) in rows
     assert ("États-Unis", 16_000_000_000) in rows
 
 
 def test_who_leads_wagner(seeds_graph):
-    q = (ROOT / "kg" / "queries" / "leaders-of-wagner.rq").read_text(encoding="utf-8")
-    assert [r[0] for r in _select(seeds_graph, q)] == ["Evgueni Prigojine"]
+    assert [r[0] for r in _named(seeds_graph, "leaders-of", group="Wagner")] == ["Evgueni Prigojine"]
 
 
 def test_whom_wagner_opposes(seeds_graph):
-    q = (ROOT / "kg" / "queries" / "opposed-by-wagner.rq").read_text(encoding="utf-8")
-    assert [r[0] for r in _select(seeds_graph, q)] == ["armée russe"]
+    assert [r[0] for r in _named(seeds_graph, "opposed-by", actor="Wagner")] == ["armée russe"]
+
+
+@pytest.mark.parametrize("value", ['Ukraine" } ?s ?p ?o { "', "Ukraine> . }", "Ukr#aine", 'a\n}\nSELECT * WHERE { ?s ?p ?o',
+                                   "Ukraine' UNION { ?s ?p ?o }"])
+def test_named_query_parameters_are_bound_not_pasted(seeds_graph, value):
+    assert _named(seeds_graph, "funders-of", target=value) == []
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--name", "nope"], "no named query 'nope'; available: funders-of"),
+    (["--name", "funders-of"], "needs --param target=..."),
+    (["--name", "funders-of", "--param", "who=Ukraine"], "takes --param target=..."),
+    (["--param", "target=Ukraine", "SELECT * {}"], "--param goes with --name"),
+])
+def test_named_query_mistakes_get_one_line(seeds_build, args, message):
+    res = _run(["query", str(seeds_build[0] / "graph.ttl"), *args])
+    assert res.exit_code == 1 and message in res.output and len(res.output.strip().splitlines()) == 1
+
+
+def test_named_query_from_the_command_line(seeds_build):
+    res = _run(["query", str(seeds_build[0] / "graph.ttl"), "--name", "leaders-of", "--param", "group=Wagner"])
+    assert res.exit_code == 0 and "Evgueni Prigojine" in res.output
+    listing = _run(["queries"]).output
+    assert "funders-of:" in listing and "--param target=..." in listing and "two-hops" in listing
 
 
 def test_every_relation_has_a_statement_with_evidence(seeds_graph):

@@ -42,7 +42,7 @@ def test_query_draws_only_the_constructed_subgraph_with_names_from_the_full_grap
 
 
 def test_shipped_two_hop_query_centres_on_wagner(tmp_path):
-    code, _, data = _render(tmp_path, "--query", str(ROOT / "kg" / "queries" / "two-hops-of-wagner.rq"))
+    code, _, data = _render(tmp_path, "--name", "two-hops", "--param", "center=Wagner")
     assert code == 0
     labels = {n["label"] for n in data["info"]["nodes"]}
     assert {"Groupe Wagner", "Evgueni Prigojine", "armée russe", "Ukraine", "Pentagone"} <= labels

@@ -188,16 +188,24 @@ def render(graph: str, out: str, qfile: str | None, name: str | None, params: tu
 
 @main.command()
 @click.argument("graph", type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["turtle", "nt", "jsonld", "xml"]), default="turtle",
-              show_default=True)
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="File to write.")
+@click.option("--format", "fmt", default="turtle", show_default=True,
+              type=click.Choice(["turtle", "nt", "nquads", "trig", "jsonld", "xml", "graphml", "gexf", "csv"]))
+@click.option("--out", required=True, type=click.Path(), help="File to write (a folder for csv).")
 def export(graph: str, fmt: str, out: str) -> None:
-    """Write GRAPH in another RDF syntax (Turtle, N-Triples, JSON-LD, RDF/XML)."""
+    """Write GRAPH for another tool.
+
+    \b
+    turtle, nt, xml   RDF for triple stores (GraphDB, Jena, Oxigraph, Neo4j n10s)
+    nquads, trig      RDF with one named graph per source document
+    jsonld            JSON-LD with a context of short names (label, funds, evidence...)
+    graphml, gexf     actors and relations as a property graph (Gephi, Cytoscape, networkx)
+    csv               OUT/nodes.csv + OUT/edges.csv for Neo4j's and Kuzu's bulk importers
+    """
     from kg.export import export as do_export
     from kg.query import load_graph
 
-    do_export(load_graph(graph, with_ontology=False), Path(out), fmt)
-    click.echo(f"wrote {out}")
+    written = do_export(load_graph(graph, with_ontology=False), Path(out), fmt)
+    click.echo("wrote " + ", ".join(str(p) for p in written))
 
 
 if __name__ == "__main__":

@@ -1,43 +1,233 @@
-"""Serialise a graph to files, deterministically and atomically.
+"""Serialise a graph for other tools, deterministically and atomically.
 
-Output files are written to a temporary name and renamed into place, so a failed
-export never leaves a truncated file where the previous good one was.
+RDF syntaxes for triple stores (Turtle, N-Triples, RDF/XML, JSON-LD with a context
+of short names, and N-Quads / TriG with one named graph per source document);
+GraphML and GEXF for Gephi, Cytoscape and networkx; nodes.csv + edges.csv for
+Neo4j's and Kuzu's bulk importers. Every file is written to a temporary name and
+renamed into place, so a failed export never leaves a truncated file where the
+previous good one was.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import os
+import re
 import tempfile
 from pathlib import Path
 
-from rdflib import Graph
+from rdflib import RDF, Dataset, Graph, URIRef
+from rdflib.namespace import DCTERMS, OWL, RDFS, SKOS, XSD
 
 from kg.errors import E_FORMAT, KgError
+from kg.namespace import KGO, KGR, WD
 
-FORMATS = {"turtle": "turtle", "ttl": "turtle", "nt": "nt", "ntriples": "nt", "jsonld": "json-ld",
-           "json-ld": "json-ld", "xml": "xml", "rdfxml": "xml"}
+FORMATS = {"turtle": "turtle", "ttl": "turtle", "nt": "nt", "ntriples": "nt", "nquads": "nquads", "nq": "nquads",
+           "trig": "trig", "jsonld": "json-ld", "json-ld": "json-ld", "xml": "xml", "rdfxml": "xml",
+           "graphml": "graphml", "gexf": "gexf", "csv": "csv"}
+RDF_FORMATS = ("turtle", "nt", "nquads", "trig", "json-ld", "xml")
+PREFIXES = {"kgo": str(KGO._NS), "kgr": str(KGR), "rdf": str(RDF), "rdfs": str(RDFS), "skos": str(SKOS),
+            "owl": str(OWL), "xsd": str(XSD), "dcterms": str(DCTERMS), "wd": str(WD)}
+RELATIONS = ("funds", "supports", "opposes", "attacks", "commands", "leads", "memberOf", "partOf",
+             "locatedIn", "operatesIn")
+
+
+def jsonld_context() -> dict:
+    """Short names for JSON-LD: prefixes, plus one term per property, IRIs typed as @id."""
+    ctx: dict = dict(PREFIXES)
+    ctx.update({"label": "rdfs:label", "altLabel": "skos:altLabel", "title": "dcterms:title",
+                "sameAs": {"@id": "owl:sameAs", "@type": "@id"}})
+    for p in RELATIONS + ("source", "document", "mentionedIn", "mention"):
+        ctx[p] = {"@id": f"kgo:{p}", "@type": "@id"}
+    for p in ("evidence", "start", "end", "rule", "currency", "surface", "path", "sha256", "model", "software"):
+        ctx[p] = f"kgo:{p}"
+    ctx.update({"subject": {"@id": "rdf:subject", "@type": "@id"}, "predicate": {"@id": "rdf:predicate", "@type": "@id"},
+                "object": {"@id": "rdf:object", "@type": "@id"}})
+    return ctx
+
+
+def _sorted_lines(text: str) -> bytes:
+    return ("\n".join(sorted({line for line in text.splitlines() if line.strip()})) + "\n").encode("utf-8")
+
+
+def by_document(graph: Graph) -> Dataset:
+    """The graph split into named graphs: what each document states in its own graph (the relation
+    triples, their statements, the mentions), everything else (actors, documents) in the default graph.
+    The union of all graphs is the input graph."""
+    ds = Dataset()
+    for prefix, ns in PREFIXES.items():
+        ds.bind(prefix, ns)
+    placed = set()
+
+    def put(doc, triple):
+        ds.graph(doc).add(triple)
+        placed.add(triple)
+
+    for st in graph.subjects(RDF.type, KGO.Statement):
+        doc = graph.value(st, KGO.source)
+        if doc is None:
+            continue
+        for p, o in graph.predicate_objects(st):
+            put(doc, (st, p, o))
+        s, p, o = graph.value(st, RDF.subject), graph.value(st, RDF.predicate), graph.value(st, RDF.object)
+        if (s, p, o) in graph:
+            put(doc, (s, p, o))
+    for mn in graph.subjects(RDF.type, KGO.Mention):
+        doc = graph.value(mn, KGO.document)
+        if doc is None:
+            continue
+        for p, o in graph.predicate_objects(mn):
+            put(doc, (mn, p, o))
+        for actor in graph.subjects(KGO.mention, mn):
+            put(doc, (actor, KGO.mention, mn))
+    for actor, doc in graph.subject_objects(KGO.mentionedIn):
+        put(doc, (actor, KGO.mentionedIn, doc))
+    default = ds.default_graph if hasattr(ds, "default_graph") else ds.default_context
+    for t in graph:
+        if t not in placed:
+            default.add(t)
+    return ds
+
+
+def _trig(ds: Dataset) -> bytes:
+    """TriG with the graphs in IRI order and each graph's body as rdflib's (sorted) Turtle writes it."""
+    prefixes: set[str] = set()
+    blocks = []
+    for g in sorted(ds.graphs(), key=lambda g: str(g.identifier)):
+        if len(g) == 0:
+            continue
+        lines = g.serialize(format="turtle").splitlines()
+        prefixes.update(line for line in lines if line.startswith("@prefix"))
+        body = "\n".join(line for line in lines if not line.startswith("@prefix")).strip()
+        default = str(g.identifier) == "urn:x-rdflib:default"
+        blocks.append(body if default else f"<{g.identifier}> {{\n{body}\n}}")
+    return ("\n".join(sorted(prefixes)) + "\n\n" + "\n\n".join(blocks) + "\n").encode("utf-8")
+
+
+def _jsonld(graph: Graph) -> bytes:
+    data = json.loads(graph.serialize(format="json-ld", context=jsonld_context(), auto_compact=True,
+                                      encoding="utf-8"))
+    nodes = data.get("@graph", [])
+    nodes.sort(key=lambda n: n.get("@id", ""))
+    for node in nodes:
+        for v in node.values():
+            if isinstance(v, list):
+                v.sort(key=lambda x: json.dumps(x, sort_keys=True, ensure_ascii=False))
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
 
 
 def serialize(graph: Graph, fmt: str = "turtle") -> bytes:
     """The graph in an RDF syntax, byte-identical for the same triples."""
-    if fmt not in FORMATS:
+    if FORMATS.get(fmt) not in RDF_FORMATS:
         raise KgError(E_FORMAT.format(fmt=fmt, choices=", ".join(sorted(set(FORMATS)))))
     rdf_fmt = FORMATS[fmt]
     if rdf_fmt == "nt":
-        lines = graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()
-        return ("\n".join(sorted(set(line for line in lines if line.strip()))) + "\n").encode("utf-8")
+        return _sorted_lines(graph.serialize(format="nt", encoding="utf-8").decode("utf-8"))
+    if rdf_fmt == "nquads":
+        return _sorted_lines(by_document(graph).serialize(format="nquads", encoding="utf-8").decode("utf-8"))
+    if rdf_fmt == "trig":
+        return _trig(by_document(graph))
     if rdf_fmt == "json-ld":
-        import json
-
-        data = json.loads(graph.serialize(format="json-ld", encoding="utf-8"))
-        if isinstance(data, list):
-            data.sort(key=lambda n: n.get("@id", ""))
-            for node in data:
-                for k, v in node.items():
-                    if isinstance(v, list):
-                        v.sort(key=lambda x: json.dumps(x, sort_keys=True, ensure_ascii=False))
-        return json.dumps(data, sort_keys=True, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
+        return _jsonld(graph)
+    if rdf_fmt == "xml":
+        return _rdfxml(graph)
     return graph.serialize(format=rdf_fmt, encoding="utf-8")
+
+
+def _rdfxml(graph: Graph) -> bytes:
+    """RDF/XML with subjects in sorted order. rdflib writes subjects in the order of its store's set of
+    triples (hash order) and each subject's properties in insertion order: insert sorted, then sort the
+    top-level rdf:Description blocks."""
+    g = Graph()
+    for prefix, ns in graph.namespaces():
+        g.bind(prefix, ns)
+    for t in sorted(graph, key=lambda t: tuple(x.n3() for x in t)):
+        g.add(t)
+    text = g.serialize(format="xml")
+    head, sep, rest = text.partition("\n  <rdf:Description")
+    if not sep:
+        return text.encode("utf-8")
+    body, _, tail = rest.rpartition("  </rdf:Description>\n")
+    blocks = ("  <rdf:Description" + body + "  </rdf:Description>\n").split("  </rdf:Description>\n  <rdf:Description")
+    blocks = [b if b.startswith("  <rdf:Description") else "  <rdf:Description" + b for b in blocks]
+    blocks = [b if b.endswith("  </rdf:Description>\n") else b + "  </rdf:Description>\n" for b in blocks]
+    return (head + "\n" + "".join(sorted(blocks)) + tail).encode("utf-8")
+
+
+# ---- property graphs: GraphML, GEXF, CSV -------------------------------------------------------
+
+def property_graph(graph: Graph):
+    """Actors and relations as a networkx MultiDiGraph: one node per actor (label, type, aliases,
+    Wikidata), one edge per relation keyed by predicate (evidence, documents, amounts)."""
+    import networkx as nx
+
+    from kg.render import network_data
+
+    data = network_data(graph)
+    g = nx.MultiDiGraph()
+    for n in data["nodes"]:
+        g.add_node(n["id"], label=n["label"], type=n["type"], aliases=" | ".join(n["aliases"]),
+                   wikidata=n["wikidata"], degree=n["degree"])
+    for e in data["edges"]:
+        ev = e["evidence"]
+        g.add_edge(e["from"], e["to"], key=e["predicate"], predicate=e["predicate"], family=e["family"],
+                   label=e["predicate"], evidence=" | ".join(x["sentence"] for x in ev),
+                   documents=" | ".join(data["documents"][x["doc"]] for x in ev if x["doc"] >= 0),
+                   amounts=" | ".join(x["amount"] for x in ev if x["amount"]), statements=len(ev))
+    return g
+
+
+def _graphml(graph: Graph) -> bytes:
+    import networkx as nx
+
+    buf = io.BytesIO()
+    nx.write_graphml(property_graph(graph), buf, encoding="utf-8")
+    return buf.getvalue()
+
+
+def _gexf(graph: Graph) -> bytes:
+    import networkx as nx
+
+    from kg.render import EDGE_COLORS, TYPE_COLORS
+
+    def rgb(hexa: str) -> dict:
+        return {"r": int(hexa[1:3], 16), "g": int(hexa[3:5], 16), "b": int(hexa[5:7], 16), "a": 1.0}
+
+    g = property_graph(graph)
+    for _, attrs in g.nodes(data=True):
+        attrs["viz"] = {"color": rgb(TYPE_COLORS[attrs["type"]]), "size": 5.0 + 2 * attrs["degree"]}
+    for _, _, attrs in g.edges(data=True):
+        attrs["viz"] = {"color": rgb(EDGE_COLORS[attrs["predicate"]])}
+    buf = io.BytesIO()
+    nx.write_gexf(g, buf, encoding="utf-8")
+    # networkx stamps today's date in <meta lastmodifieddate=...>: drop it so the output is reproducible.
+    return re.sub(rb' lastmodifieddate="[^"]*"', b"", buf.getvalue(), count=1)
+
+
+def csv_tables(graph: Graph) -> dict[str, bytes]:
+    """nodes.csv and edges.csv with the header syntax of `neo4j-admin database import` (also read by Kuzu's
+    COPY FROM with HEADER=true). Several sentences or amounts for one relation are joined with " | "."""
+    from kg.render import PARENT_TYPE
+
+    g = property_graph(graph)
+
+    def table(header, rows):
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(rows)
+        return buf.getvalue().encode("utf-8")
+
+    nodes = table(["id:ID", "name", "type", "aliases", "wikidata", ":LABEL"],
+                  [[n, a["label"], a["type"], a["aliases"], a["wikidata"],
+                    ";".join(x for x in (a["type"], PARENT_TYPE.get(a["type"])) if x)]
+                   for n, a in g.nodes(data=True)])
+    edges = table([":START_ID", ":END_ID", ":TYPE", "evidence", "documents", "amounts", "statements:int"],
+                  [[u, v, a["predicate"], a["evidence"], a["documents"], a["amounts"], a["statements"]]
+                   for u, v, a in g.edges(data=True)])
+    return {"nodes.csv": nodes, "edges.csv": edges}
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -58,5 +248,18 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def export(graph: Graph, path: Path, fmt: str = "turtle") -> None:
-    write_atomic(path, serialize(graph, fmt))
+def export(graph: Graph, path: Path, fmt: str = "turtle") -> list[Path]:
+    """Write the graph in ``fmt`` to ``path`` (a folder for csv); returns the files written."""
+    kind = FORMATS.get(fmt)
+    if kind is None:
+        raise KgError(E_FORMAT.format(fmt=fmt, choices=", ".join(sorted(set(FORMATS)))))
+    if kind == "csv":
+        if path.exists() and not path.is_dir():
+            raise KgError(f"--format csv writes nodes.csv and edges.csv into a folder; {path} is a file")
+        tables = csv_tables(graph)
+        for name, data in tables.items():
+            write_atomic(path / name, data)
+        return [path / name for name in tables]
+    data = {"graphml": _graphml, "gexf": _gexf}.get(kind, lambda g: serialize(g, fmt))(graph)
+    write_atomic(path, data)
+    return [path]

@@ -183,16 +183,6 @@ def test_query_formats(seeds_build):
     assert "kgo:leads" in construct
 
 
-@pytest.mark.parametrize("fmt,ext", [("turtle", "ttl"), ("nt", "nt"), ("jsonld", "jsonld"), ("xml", "rdf")])
-def test_export_round_trips(seeds_build, tmp_path, fmt, ext):
-    from rdflib.compare import isomorphic
-
-    src = str(seeds_build[0] / "graph.ttl")
-    out = tmp_path / f"g.{ext}"
-    assert _run(["export", src, "--format", fmt, "--out", str(out)]).exit_code == 0
-    assert isomorphic(load_graph(src, with_ontology=False), load_graph(str(out), with_ontology=False))
-
-
 def test_ontology_declares_the_core_properties():
     from rdflib import OWL, RDF, RDFS, Graph
     from kg.namespace import KGO

@@ -43,7 +43,9 @@ def main() -> None:
               help="Extra gazetteer YAML (same format as kg/data/gazetteer.yaml); may repeat.")
 @click.option("--strict", is_flag=True, help="Fail if any file had to be skipped.")
 @click.option("--no-html", is_flag=True, help="Write graph.ttl only.")
-def build(paths: tuple[str, ...], out_dir: str, gazetteers: tuple[str, ...], strict: bool, no_html: bool) -> None:
+@click.option("--no-validate", is_flag=True, help="Skip the SHACL check of the graph before writing (not advised).")
+def build(paths: tuple[str, ...], out_dir: str, gazetteers: tuple[str, ...], strict: bool, no_html: bool,
+          no_validate: bool) -> None:
     """Read PATHS (UTF-8 .txt articles, or folders of them) and write the graph to --out.
 
     Writes OUT/graph.ttl (Turtle, with the provenance of every relation) and
@@ -66,6 +68,8 @@ def build(paths: tuple[str, ...], out_dir: str, gazetteers: tuple[str, ...], str
         click.echo(f"kg: skipped: {line}", err=True)
     if strict and result.skipped:
         raise KgError(f"{len(result.skipped)} file(s) skipped and --strict is set; nothing written")
+    if not no_validate:
+        _refuse_invalid(result.graph, "nothing written")
     ttl = serialize(result.graph, "turtle")
     html = None if no_html else render_html(result.graph).encode("utf-8")
     out = Path(out_dir)
@@ -129,6 +133,32 @@ def query(graph: str, sparql: str | None, qfile: str | None, name: str | None, p
     text, bindings = _query_source(sparql, qfile, name, params)
     g = load_graph(graph)
     click.echo(format_result(run_query(g, text, bindings, timeout=timeout), fmt), nl=False)
+
+
+def _refuse_invalid(graph, consequence: str) -> None:
+    """Print each SHACL violation on its own line and stop with one summary line."""
+    from kg.validate import validate as run_validate
+
+    violations = run_validate(graph)
+    for v in violations:
+        click.echo(f"kg: violation: {v}", err=True)
+    if violations:
+        raise KgError(f"the graph breaks {len(violations)} constraint(s) of ontology/shapes.ttl; {consequence}")
+
+
+@main.command()
+@click.argument("graph", type=click.Path())
+def validate(graph: str) -> None:
+    """Check GRAPH against the SHACL shapes in ontology/shapes.ttl.
+
+    Prints one line per violation (node, constraint, property) and exits 1 if there
+    is any; prints a one-line summary and exits 0 if the graph conforms.
+    """
+    from kg.query import load_graph
+
+    g = load_graph(graph, with_ontology=False)
+    _refuse_invalid(g, "see the lines above")
+    click.echo(f"{graph}: conforms to ontology/shapes.ttl ({len(g)} triples)")
 
 
 @main.command()

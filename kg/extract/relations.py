@@ -308,6 +308,8 @@ class DocumentExtractor:
             return
         if pred in ("commands", "leads") and coarse(subj.etype) == "Organization" and coarse(obj.etype) == "Place":
             return
+        if pred == "funds" and coarse(subj.etype) == "Place" and subj.etype != "Country":
+            return  # among places only a state funds (ontology/shapes.ttl, FunderShape)
         sent = view.sent
         key = (sent.start_char + view.base, pred, subj.name, obj.name)
         if key in self._emitted:  # two rules stating the same relation in one sentence: keep the first

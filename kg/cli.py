@@ -162,6 +162,39 @@ def validate(graph: str) -> None:
 
 
 @main.command()
+@click.argument("graph", type=click.Path())
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; loopback by default. Anything else exposes the graph to the network.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port (0: any free port).")
+@click.option("--timeout", type=float, default=10.0, show_default=True, help="Wall-clock limit per query, seconds.")
+@click.option("--max-rows", type=int, default=10_000, show_default=True, help="Row cap per result.")
+@click.option("--quiet", is_flag=True, help="Do not log requests.")
+def serve(graph: str, host: str, port: int, timeout: float, max_rows: int, quiet: bool) -> None:
+    """Serve GRAPH as a read-only SPARQL 1.1 endpoint at http://HOST:PORT/sparql.
+
+    GET ?query=... or POST (form or application/sparql-query); results as SPARQL
+    JSON, XML, CSV, TSV, and Turtle / N-Triples / JSON-LD / RDF/XML for CONSTRUCT,
+    chosen from the Accept header or ?format=. Updates, SERVICE, LOAD and FROM are
+    refused with status 400; a query over --timeout gets 503. A query page is at /.
+    """
+    from kg.query import load_graph
+    from kg.serve import make_server
+
+    server = make_server(load_graph(graph), host, port, timeout, max_rows, quiet)
+    h, p = server.server_address[:2]
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"kg: warning: listening on {host}, not loopback: anyone who can reach it can query the graph",
+                   err=True)
+    click.echo(f"SPARQL endpoint: http://{h}:{p}/sparql  (query page: http://{h}:{p}/; Ctrl-C stops)", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@main.command()
 def queries() -> None:
     """List the named queries shipped with kg and their parameters."""
     from kg.query import named_queries

@@ -157,7 +157,7 @@ def _term(t: Any) -> dict | None:
     return d
 
 
-def _execute(graph: Graph, sparql: str, bindings: dict | None) -> dict:
+def _execute(graph: Graph, sparql: str, bindings: dict | None, row_cap: int = ROW_CAP) -> dict:
     query = check_query(sparql)
     res = graph.query(query, initNs=PREFIXES, initBindings=bindings or {})
     if res.type == "ASK":
@@ -167,22 +167,22 @@ def _execute(graph: Graph, sparql: str, bindings: dict | None) -> dict:
         for prefix, ns in PREFIXES.items():
             out.bind(prefix, ns)
         for i, triple in enumerate(res.graph):
-            if i >= ROW_CAP:
+            if i >= row_cap:
                 break
             out.add(triple)
         return {"type": res.type, "turtle": out.serialize(format="turtle")}
     names = [str(v) for v in res.vars]
     rows = []
     for i, row in enumerate(res):
-        if i >= ROW_CAP:
-            break
+        if i >= row_cap:
+            return {"type": "SELECT", "vars": names, "rows": rows, "truncated": True}
         rows.append([_term(row[v]) for v in res.vars])
-    return {"type": "SELECT", "vars": names, "rows": rows, "truncated": len(rows) >= ROW_CAP}
+    return {"type": "SELECT", "vars": names, "rows": rows, "truncated": False}
 
 
-def _worker(conn, graph: Graph, sparql: str, bindings: dict | None) -> None:
+def _worker(conn, graph: Graph, sparql: str, bindings: dict | None, row_cap: int) -> None:
     try:
-        conn.send(("ok", _execute(graph, sparql, bindings)))
+        conn.send(("ok", _execute(graph, sparql, bindings, row_cap)))
     except KgError as exc:
         conn.send(("kg", str(exc)))
     except Exception as exc:  # engine errors on a valid parse: report, don't crash
@@ -191,12 +191,13 @@ def _worker(conn, graph: Graph, sparql: str, bindings: dict | None) -> None:
         conn.close()
 
 
-def run_query(graph: Graph, sparql: str, bindings: dict | None = None, timeout: float = 30.0) -> dict:
-    """Run a checked query with a wall-clock limit; returns a plain dict (SPARQL JSON-like)."""
+def run_query(graph: Graph, sparql: str, bindings: dict | None = None, timeout: float = 30.0,
+              row_cap: int = ROW_CAP) -> dict:
+    """Run a checked query with a wall-clock limit and a row cap; returns a plain dict (SPARQL JSON-like)."""
     check_query(sparql)  # fail fast in the caller with the exact message
     ctx = mp.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_worker, args=(child, graph, sparql, bindings), daemon=True)
+    proc = ctx.Process(target=_worker, args=(child, graph, sparql, bindings, row_cap), daemon=True)
     proc.start()
     child.close()
     if not parent.poll(timeout):

@@ -1,0 +1,282 @@
+"""A read-only SPARQL 1.1 Protocol endpoint over one graph (`kg serve`).
+
+YASGUI, SPARQLWrapper, Protégé or a notebook can point at ``/sparql``: GET with
+``?query=``, POST as a form or as ``application/sparql-query``; results negotiated
+from the Accept header (or a ``format`` parameter) as SPARQL JSON, XML, CSV or TSV,
+and CONSTRUCT / DESCRIBE as Turtle, N-Triples, JSON-LD or RDF/XML.
+
+Every query goes through ``kg.query.run_query``: parsed and checked first (no
+update, SERVICE, LOAD or FROM, so the server never fetches a URL or reads a file),
+then run in a forked worker with a wall-clock limit and a row cap. Each request has
+its own thread, so one runaway query does not hold up other clients.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import sys
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+from xml.sax.saxutils import escape, quoteattr
+
+from rdflib import Graph
+
+from kg.errors import KgError
+from kg.query import named_queries, run_query
+
+RESULT_TYPES = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
+                "csv": "text/csv", "tsv": "text/tab-separated-values", "html": "text/html"}
+GRAPH_TYPES = {"turtle": "text/turtle", "nt": "application/n-triples", "jsonld": "application/ld+json",
+               "xml": "application/rdf+xml", "html": "text/html"}
+ALIASES = {"application/json": "json", "application/sparql-results+json": "json", "json": "json",
+           "application/sparql-results+xml": "xml", "application/xml": "xml", "text/xml": "xml", "xml": "xml",
+           "text/csv": "csv", "csv": "csv", "text/tab-separated-values": "tsv", "tsv": "tsv",
+           "text/turtle": "turtle", "application/x-turtle": "turtle", "turtle": "turtle", "ttl": "turtle",
+           "application/n-triples": "nt", "text/plain": "nt", "nt": "nt", "application/ld+json": "jsonld",
+           "jsonld": "jsonld", "application/rdf+xml": "xml", "rdf": "xml", "text/html": "html", "html": "html"}
+MAX_BODY = 1_000_000
+
+
+def negotiate(accept: str, fmt: str | None, kind: str) -> str:
+    """The response format for a result kind ("results" or "graph"): a ``format`` parameter wins, then the
+    Accept header by q-value; SPARQL JSON / Turtle by default."""
+    table = RESULT_TYPES if kind == "results" else GRAPH_TYPES
+    if fmt:
+        name = ALIASES.get(fmt.strip().lower())
+        if name in table:
+            return name
+    choices = []
+    for i, part in enumerate(accept.split(",")):
+        media, *params = [x.strip() for x in part.split(";")]
+        q = 1.0
+        for p in params:
+            if p.startswith("q="):
+                try:
+                    q = float(p[2:])
+                except ValueError:
+                    q = 0.0
+        name = ALIASES.get(media.lower())
+        if name in table and q > 0:
+            choices.append((-q, i, name))
+    return min(choices)[2] if choices else ("json" if kind == "results" else "turtle")
+
+
+def _nt_term(t: dict | None) -> str:
+    if t is None:
+        return ""
+    if t["type"] == "uri":
+        return f"<{t['value']}>"
+    if t["type"] == "bnode":
+        return f"_:{t['value']}"
+    lit = json.dumps(t["value"], ensure_ascii=False)
+    if "xml:lang" in t:
+        return f"{lit}@{t['xml:lang']}"
+    return f"{lit}^^<{t['datatype']}>" if "datatype" in t else lit
+
+
+def format_results(res: dict, fmt: str) -> bytes:
+    """A SELECT or ASK result (as kg.query.run_query returns it) in a SPARQL results format."""
+    if fmt == "json":
+        if res["type"] == "ASK":
+            return json.dumps({"head": {}, "boolean": res["boolean"]}).encode()
+        bindings = [{v: t for v, t in zip(res["vars"], row) if t is not None} for row in res["rows"]]
+        return json.dumps({"head": {"vars": res["vars"]}, "results": {"bindings": bindings}},
+                          ensure_ascii=False).encode("utf-8")
+    if fmt == "xml":
+        out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">']
+        if res["type"] == "ASK":
+            out.append(f"<head/><boolean>{'true' if res['boolean'] else 'false'}</boolean></sparql>")
+            return "".join(out).encode("utf-8")
+        out.append("<head>" + "".join(f"<variable name={quoteattr(v)}/>" for v in res["vars"]) + "</head><results>")
+        for row in res["rows"]:
+            out.append("<result>")
+            for v, t in zip(res["vars"], row):
+                if t is None:
+                    continue
+                if t["type"] == "uri":
+                    val = f"<uri>{escape(t['value'])}</uri>"
+                elif t["type"] == "bnode":
+                    val = f"<bnode>{escape(t['value'])}</bnode>"
+                else:
+                    attr = (f" xml:lang={quoteattr(t['xml:lang'])}" if "xml:lang" in t else
+                            f" datatype={quoteattr(t['datatype'])}" if "datatype" in t else "")
+                    val = f"<literal{attr}>{escape(t['value'])}</literal>"
+                out.append(f"<binding name={quoteattr(v)}>{val}</binding>")
+            out.append("</result>")
+        out.append("</results></sparql>\n")
+        return "".join(out).encode("utf-8")
+    if res["type"] == "ASK":
+        return ("true\n" if res["boolean"] else "false\n").encode()
+    buf = io.StringIO()
+    if fmt == "csv":
+        w = csv.writer(buf, lineterminator="\r\n")
+        w.writerow(res["vars"])
+        for row in res["rows"]:
+            w.writerow([t["value"] if t else "" for t in row])
+    else:  # tsv: terms in N-Triples syntax, as the SPARQL 1.1 TSV format says
+        buf.write("\t".join(f"?{v}" for v in res["vars"]) + "\n")
+        for row in res["rows"]:
+            buf.write("\t".join(_nt_term(t).replace("\t", "\\t").replace("\n", "\\n") for t in row) + "\n")
+    return buf.getvalue().encode("utf-8")
+
+
+def format_graph(turtle: str, fmt: str) -> bytes:
+    """A CONSTRUCT / DESCRIBE result in an RDF syntax."""
+    if fmt == "turtle":
+        return turtle.encode("utf-8")
+    from kg.export import serialize
+
+    return serialize(Graph().parse(data=turtle, format="turtle"), fmt)
+
+
+def _page(query: str, result: str = "") -> bytes:
+    examples = []
+    for q in named_queries().values():
+        examples.append(f'<li><a href="/?example={html.escape(q.name, quote=True)}">{html.escape(q.name)}</a>'
+                        f" — {html.escape(q.description)}</li>")
+    return f"""<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; form-action 'self'">
+<title>kg SPARQL endpoint</title>
+<style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:70em}}textarea{{width:100%;height:14em;font-family:monospace}}
+table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 6px;vertical-align:top}}</style></head><body>
+<h1>kg SPARQL endpoint</h1>
+<p>Read-only SPARQL 1.1 endpoint at <code>/sparql</code> (GET or POST). Prefixes kgo:, kgr:, rdf:, rdfs:, skos:,
+owl:, xsd:, dcterms: are predefined. SERVICE, LOAD, FROM and updates are refused.</p>
+<form method="get" action="/sparql"><textarea name="query">{html.escape(query)}</textarea><br>
+<select name="format"><option value="html">table</option><option value="json">SPARQL JSON</option>
+<option value="xml">SPARQL XML</option><option value="csv">CSV</option><option value="tsv">TSV</option>
+<option value="turtle">Turtle (CONSTRUCT)</option></select> <button type="submit">Run</button></form>
+<h2>Examples</h2><ul>{''.join(examples)}</ul>{result}</body></html>""".encode("utf-8")
+
+
+def _example_text(name: str) -> str:
+    """A named query with its parameters set to the example values its comments give (our own text, shown
+    in the query box; a user's values never go through here)."""
+    q = named_queries().get(name)
+    if q is None:
+        return ""
+    text = q.text
+    for k, v in q.params.items():
+        example = v.rsplit("e.g.", 1)[-1].strip() if "e.g." in v else ""
+        text = text.replace("WHERE {", f"WHERE {{\n  VALUES ?{k} {{ {json.dumps(example, ensure_ascii=False)} }}", 1)
+    return text
+
+
+def _html_table(res: dict) -> str:
+    if res["type"] == "ASK":
+        return f"<p>{'true' if res['boolean'] else 'false'}</p>"
+    if res["type"] in ("CONSTRUCT", "DESCRIBE"):
+        return f"<pre>{html.escape(res['turtle'])}</pre>"
+    head = "".join(f"<th>{html.escape(v)}</th>" for v in res["vars"])
+    rows = "".join("<tr>" + "".join(f"<td>{html.escape(t['value']) if t else ''}</td>" for t in row) + "</tr>"
+                   for row in res["rows"])
+    return f"<p>{len(res['rows'])} rows</p><table><tr>{head}</tr>{rows}</table>"
+
+
+class Handler(BaseHTTPRequestHandler):
+    """GET/POST /sparql and the page at /. The graph, time limit and row cap are set on the server."""
+
+    server_version = "kg-sparql"
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt: str, *args) -> None:  # one line per request on stderr, unless quiet
+        if not getattr(self.server, "quiet", False):
+            sys.stderr.write(f"kg serve: {self.address_string()} {fmt % args}\n")
+
+    def _send(self, status: int, body: bytes, ctype: str, extra: dict | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype if ctype.startswith("text/html") or "charset" in ctype
+                         else f"{ctype}; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Content-Type-Options", "nosniff")
+        for k, v in (extra or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _error(self, status: int, message: str) -> None:
+        self._send(status, (message + "\n").encode("utf-8"), "text/plain; charset=utf-8")
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        url = urlsplit(self.path)
+        params = parse_qs(url.query, keep_blank_values=True)
+        if url.path == "/":
+            example = params.get("example", [""])[0]
+            self._send(200, _page(_example_text(example)), "text/html; charset=utf-8")
+        elif url.path == "/sparql":
+            self._sparql(params, None)
+        else:
+            self._error(404, f"no such page: {url.path} (the endpoint is /sparql)")
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        self.do_GET()
+
+    def do_POST(self) -> None:  # noqa: N802
+        url = urlsplit(self.path)
+        if url.path != "/sparql":
+            return self._error(404, f"no such page: {url.path} (the endpoint is /sparql)")
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            return self._error(413, f"request body over {MAX_BODY} bytes")
+        body = self.rfile.read(length).decode("utf-8", errors="replace")
+        ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        params = parse_qs(url.query, keep_blank_values=True)
+        if ctype == "application/sparql-update":
+            return self._error(400, "updates are not allowed: this endpoint is read-only")
+        if ctype == "application/sparql-query":
+            return self._sparql(params, body)
+        if ctype in ("application/x-www-form-urlencoded", ""):
+            for k, v in parse_qs(body, keep_blank_values=True).items():
+                params.setdefault(k, []).extend(v)
+            return self._sparql(params, None)
+        return self._error(415, f"unsupported Content-Type {ctype}: use application/sparql-query or a form")
+
+    def _sparql(self, params: dict, query: str | None) -> None:
+        if "update" in params:
+            return self._error(400, "updates are not allowed: this endpoint is read-only")
+        if params.get("default-graph-uri") or params.get("named-graph-uri"):
+            return self._error(400, "query refused: default-graph-uri / named-graph-uri are not allowed "
+                                    "(kg queries only the loaded graph)")
+        if query is None:
+            values = params.get("query", [])
+            if len(values) != 1 or not values[0].strip():
+                return self._error(400, "give exactly one 'query' parameter")
+            query = values[0]
+        fmt = (params.get("format") or params.get("output") or [None])[0]
+        try:
+            res = run_query(self.server.graph, query, timeout=self.server.timeout, row_cap=self.server.max_rows)
+        except KgError as exc:
+            status = 503 if "time limit" in str(exc) else 400
+            return self._error(status, str(exc))
+        truncated = {"X-KG-Truncated": "true"} if res.get("truncated") else {}
+        if res["type"] in ("CONSTRUCT", "DESCRIBE"):
+            name = negotiate(self.headers.get("Accept", ""), fmt, "graph")
+            if name == "html":
+                return self._send(200, _page(query, _html_table(res)), "text/html; charset=utf-8")
+            return self._send(200, format_graph(res["turtle"], name), GRAPH_TYPES[name], truncated)
+        name = negotiate(self.headers.get("Accept", ""), fmt, "results")
+        if name == "html":
+            return self._send(200, _page(query, _html_table(res)), "text/html; charset=utf-8")
+        self._send(200, format_results(res, name), RESULT_TYPES[name], truncated)
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, graph: Graph, host: str, port: int, timeout: float, max_rows: int, quiet: bool) -> None:
+        super().__init__((host, port), Handler)
+        self.graph, self.timeout, self.max_rows, self.quiet = graph, timeout, max_rows, quiet
+
+
+def make_server(graph: Graph, host: str = "127.0.0.1", port: int = 0, timeout: float = 10.0,
+                max_rows: int = 10_000, quiet: bool = False) -> Server:
+    """A server bound to host:port (port 0: a free one, read it from ``server.server_address``)."""
+    try:
+        return Server(graph, host, port, timeout, max_rows, quiet)
+    except OSError as exc:
+        raise KgError(f"cannot listen on {host}:{port}: {exc.strerror}") from None

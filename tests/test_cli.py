@@ -198,6 +198,14 @@ def test_ontology_declares_the_core_properties():
         assert {"fr", "en"} <= langs and g.value(KGO[p], RDFS.domain) and g.value(KGO[p], RDFS.range)
 
 
+def test_ontology_page_is_generated_from_the_ontology():
+    from kg.ontodoc import markdown
+
+    page = (ROOT / "docs" / "ontology.md").read_text(encoding="utf-8")
+    assert page == markdown(), "run: python -m kg.ontodoc > docs/ontology.md"
+    assert "### funds" in page and "a funder is a person, an organisation or a country" in page
+
+
 def test_seeds_graph_conforms_to_the_shapes(seeds_build):
     res = _run(["validate", str(seeds_build[0] / "graph.ttl")])
     assert res.exit_code == 0 and "conforms" in res.output

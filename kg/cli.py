@@ -44,8 +44,12 @@ def main() -> None:
 @click.option("--strict", is_flag=True, help="Fail if any file had to be skipped.")
 @click.option("--no-html", is_flag=True, help="Write graph.ttl only.")
 @click.option("--no-validate", is_flag=True, help="Skip the SHACL check of the graph before writing (not advised).")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="spaCy processes parsing in parallel (about one per core).")
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False),
+              help="Folder for a parse cache: texts already parsed with this model are not parsed again.")
 def build(paths: tuple[str, ...], out_dir: str, gazetteers: tuple[str, ...], strict: bool, no_html: bool,
-          no_validate: bool) -> None:
+          no_validate: bool, workers: int, cache_dir: str | None) -> None:
     """Read PATHS (UTF-8 .txt articles, or folders of them) and write the graph to --out.
 
     Writes OUT/graph.ttl (Turtle, with the provenance of every relation) and
@@ -63,7 +67,8 @@ def build(paths: tuple[str, ...], out_dir: str, gazetteers: tuple[str, ...], str
             yield from bar
 
     many = sum(1 for p in paths if Path(p).is_dir()) > 0 or len(paths) > 20
-    result = run_build(paths, gazetteers, progress=progress if many and sys.stderr.isatty() else None)
+    result = run_build(paths, gazetteers, progress=progress if many and sys.stderr.isatty() else None,
+                       workers=workers, cache_dir=cache_dir)
     for line in result.skipped:
         click.echo(f"kg: skipped: {line}", err=True)
     if strict and result.skipped:

@@ -16,7 +16,7 @@ from kg.extract.relations import extract
 from kg.graph import build_graph
 from kg.ingest import read_documents
 from kg.lexicon import Lexicon, load_lexicon
-from kg.nlp import MODEL, model_version, parse
+from kg.nlp import MODEL, ParseCache, model_version, parse
 from kg.records import Document, Entity, Mention, Relation
 from kg.resolve import resolve
 
@@ -32,8 +32,13 @@ class BuildResult:
 
 
 def build(paths: Iterable[str], gazetteers: tuple[str, ...] = (), lexicon: Lexicon | None = None,
-          progress: Callable[[Iterable], Iterable] | None = None) -> BuildResult:
-    """Read, parse, extract, resolve and build the graph of the given files and folders."""
+          progress: Callable[[Iterable], Iterable] | None = None, workers: int = 1,
+          cache_dir: str | None = None) -> BuildResult:
+    """Read, parse, extract, resolve and build the graph of the given files and folders.
+
+    ``workers`` spaCy processes parse in parallel; ``cache_dir`` keeps parses so a
+    second build of the same texts (e.g. after changing a rule) skips spaCy.
+    """
     t0 = time.perf_counter()
     lex = lexicon or load_lexicon(gazetteers)
     docs: list[Document] = []
@@ -48,7 +53,7 @@ def build(paths: Iterable[str], gazetteers: tuple[str, ...] = (), lexicon: Lexic
                       (f" ({'; '.join(skipped)})" if skipped else ""))
     mentions: list[Mention] = []
     relations: list[Relation] = []
-    parsed = parse(docs)
+    parsed = parse(docs, workers=workers, cache=ParseCache(cache_dir) if cache_dir else None)
     for doc, sds in (progress(parsed) if progress else parsed):
         ms, rs = extract(doc, sds, lex)
         mentions += ms

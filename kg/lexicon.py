@@ -70,6 +70,7 @@ def _packaged(name: str) -> tuple[str, str]:
     return str(res), res.read_text(encoding="utf-8")
 
 
+@lru_cache(maxsize=500_000)  # called for every token by several rules; texts repeat a lot
 def norm(text: str) -> str:
     """Comparison key for names: accents, case, apostrophes and spacing ignored."""
     s = unicodedata.normalize("NFKD", text)

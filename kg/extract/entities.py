@@ -99,9 +99,9 @@ def _demonyms(sd: Doc, lex: Lexicon, adj_index: dict[str, str]) -> list[Cand]:
 def _national_actors(sd: Doc, lex: Lexicon, adj_index: dict[str, str]) -> list[Cand]:
     """Lowercase actors: head noun + nationality adjective ("l'armée russe", "forces armées ukrainiennes")."""
     out = []
-    heads = sorted(lex.rules.national_actors, key=lambda h: -len(h.split()))
+    by_first = _heads_by_first_word(lex)
     for t in sd:
-        for head in heads:
+        for head in by_first.get(t.lower_, ()):
             words = head.split()
             seg = sd[t.i:t.i + len(words)]
             if len(seg) < len(words) or [w.lower_ for w in seg] != words:
@@ -303,6 +303,16 @@ def find_mentions(sd: Doc, lex: Lexicon) -> list[Cand]:
 @lru_cache(maxsize=4)
 def _adjectives_cached(lex_id: int, lex: Lexicon) -> dict[str, str]:
     return lex.gazetteer.adjective_index()
+
+
+@lru_cache(maxsize=4)
+def _heads_by_first_word(lex: Lexicon) -> dict[str, tuple[str, ...]]:
+    """National-actor head nouns by their first word, longest first, so each token is tried only
+    against the heads that can start there."""
+    out: dict[str, list[str]] = {}
+    for head in sorted(lex.rules.national_actors, key=lambda h: -len(h.split())):
+        out.setdefault(head.split()[0], []).append(head)
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def adjectives(lex: Lexicon) -> dict[str, str]:

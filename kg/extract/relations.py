@@ -10,6 +10,7 @@ negated, denied or alleged statements dropped.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
@@ -42,6 +43,12 @@ _SIGNATURE = {
     "locatedIn": ({"Organization", "Place"}, {"Place"}),
     "operatesIn": ({"Person", "Organization"}, {"Place"}),
 }
+
+
+def _may_start_title(keys: list[str], word: str) -> bool:
+    """Whether some (sorted) title key starts with this token's text: skips the slicing for most tokens."""
+    i = bisect_left(keys, word)
+    return i < len(keys) and keys[i].startswith(word)
 
 
 def _prep(tok: Token) -> str | None:
@@ -93,6 +100,7 @@ class DocumentExtractor:
         self.document = document
         self.lex = lex
         self.rules = lex.rules
+        self._title_keys = sorted(lex.rules.titles)
         self.adj_index = adjectives(lex)  # cached: built once per lexicon, not per document
         self.mentions: list[Mention] = []
         self.relations: list[Relation] = []
@@ -456,6 +464,9 @@ class DocumentExtractor:
         i = sent.start
         while i < sent.end:
             match = None
+            if not _may_start_title(self._title_keys, norm(sd[i].text)):
+                i += 1
+                continue
             for width in (3, 2, 1):
                 j = i + width
                 if j <= sent.end and norm(sd[i:j].text.replace(" ' ", "'").replace("' ", "'")) in self.rules.titles:

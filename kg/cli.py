@@ -37,8 +37,10 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+@click.option("--out", "out_dir", type=click.Path(file_okay=False),
               help="Folder for graph.ttl and graph.html (created if missing).")
+@click.option("--store", "store_dir", type=click.Path(file_okay=False),
+              help="Persistent Oxigraph store to add the documents to (incremental: known texts are skipped).")
 @click.option("--gazetteer", "gazetteers", multiple=True, type=click.Path(),
               help="Extra gazetteer YAML (same format as kg/data/gazetteer.yaml); may repeat.")
 @click.option("--strict", is_flag=True, help="Fail if any file had to be skipped.")
@@ -48,7 +50,7 @@ def main() -> None:
               help="spaCy processes parsing in parallel (about one per core).")
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False),
               help="Folder for a parse cache: texts already parsed with this model are not parsed again.")
-def build(paths: tuple[str, ...], out_dir: str, gazetteers: tuple[str, ...], strict: bool, no_html: bool,
+def build(paths: tuple[str, ...], out_dir: str | None, store_dir: str | None, gazetteers: tuple[str, ...], strict: bool, no_html: bool,
           no_validate: bool, workers: int, cache_dir: str | None) -> None:
     """Read PATHS (UTF-8 .txt articles, or folders of them) and write the graph to --out.
 
@@ -67,8 +69,26 @@ def build(paths: tuple[str, ...], out_dir: str, gazetteers: tuple[str, ...], str
             yield from bar
 
     many = sum(1 for p in paths if Path(p).is_dir()) > 0 or len(paths) > 20
-    result = run_build(paths, gazetteers, progress=progress if many and sys.stderr.isatty() else None,
-                       workers=workers, cache_dir=cache_dir)
+    bar = progress if many and sys.stderr.isatty() else None
+    if not out_dir and not store_dir:
+        raise KgError("give --out DIR (graph.ttl + graph.html), --store DIR (persistent store), or both")
+    if store_dir:
+        from kg.pipeline import build_store
+
+        result, added = build_store(paths, store_dir, gazetteers, progress=bar, workers=workers, cache_dir=cache_dir)
+        if result is None:
+            click.echo(f"no new document; store {store_dir} unchanged"
+                       + (f" and nothing written to {out_dir} (use kg export / kg render on the store)" if out_dir else ""))
+            return
+        click.echo(f"store {store_dir}: {added} new document(s), {len(result.documents)} in all")
+        if not out_dir:
+            for line in result.skipped:
+                click.echo(f"kg: skipped: {line}", err=True)
+            if result.skipped:
+                sys.exit(2)
+            return
+    else:
+        result = run_build(paths, gazetteers, progress=bar, workers=workers, cache_dir=cache_dir)
     for line in result.skipped:
         click.echo(f"kg: skipped: {line}", err=True)
     if strict and result.skipped:

@@ -48,6 +48,23 @@ def jsonld_context() -> dict:
     return ctx
 
 
+def _in_memory(graph: Graph) -> Graph:
+    """An rdflib in-memory copy of a graph read from an Oxigraph store, with ``"x"^^xsd:string`` written
+    back as the plain literal ``"x"`` (the same RDF 1.1 term) so exports of a store and of a file match."""
+    if type(graph.store).__name__ != "OxigraphStore":
+        return graph
+    from rdflib import Literal
+
+    g = Graph()
+    for prefix, ns in PREFIXES.items():
+        g.bind(prefix, ns)
+    for s, p, o in graph:
+        if isinstance(o, Literal) and o.datatype == XSD.string:
+            o = Literal(str(o))
+        g.add((s, p, o))
+    return g
+
+
 def _sorted_lines(text: str) -> bytes:
     return ("\n".join(sorted({line for line in text.splitlines() if line.strip()})) + "\n").encode("utf-8")
 
@@ -123,6 +140,7 @@ def serialize(graph: Graph, fmt: str = "turtle") -> bytes:
     if FORMATS.get(fmt) not in RDF_FORMATS:
         raise KgError(E_FORMAT.format(fmt=fmt, choices=", ".join(sorted(set(FORMATS)))))
     rdf_fmt = FORMATS[fmt]
+    graph = _in_memory(graph)
     if rdf_fmt == "nt":
         return _sorted_lines(graph.serialize(format="nt", encoding="utf-8").decode("utf-8"))
     if rdf_fmt == "nquads":

@@ -61,3 +61,62 @@ def build(paths: Iterable[str], gazetteers: tuple[str, ...] = (), lexicon: Lexic
     entities, keys = resolve(mentions, relations, lex)
     graph = build_graph(docs, entities, keys, relations, model_version(MODEL))
     return BuildResult(graph, docs, entities, relations, skipped, time.perf_counter() - t0)
+
+
+def rebuild_store(root, lexicon: Lexicon | None = None, gazetteers: tuple[str, ...] = ()) -> BuildResult:
+    """Resolve entities over every document's records in the store and write its graph (atomic switch)."""
+    from pathlib import Path
+
+    from kg.store import load_records, write_store
+    from kg.validate import validate
+
+    t0 = time.perf_counter()
+    root = Path(root)
+    lex = lexicon or load_lexicon(gazetteers)
+    docs, mentions, relations = load_records(root)
+    entities, keys = resolve(mentions, relations, lex)
+    graph = build_graph(docs, entities, keys, relations, model_version(MODEL))
+    violations = validate(graph)
+    if violations:
+        raise KgError(f"the graph breaks {len(violations)} constraint(s) of ontology/shapes.ttl, first: "
+                      f"{violations[0]}; the store is unchanged")
+    write_store(root, graph, [d.sha256 for d in docs])
+    return BuildResult(graph, docs, entities, relations, [], time.perf_counter() - t0)
+
+
+def build_store(paths: Iterable[str], store_dir: str, gazetteers: tuple[str, ...] = (),
+                lexicon: Lexicon | None = None, progress: Callable[[Iterable], Iterable] | None = None,
+                workers: int = 1, cache_dir: str | None = None) -> tuple[BuildResult | None, int]:
+    """Add the files' new documents to the store at ``store_dir``; returns the result and the number added.
+
+    Documents already in the store (same text hash) are not read again. Each new
+    document's records are saved as soon as it is extracted, then the graph of all
+    documents is resolved and written (see kg.store).
+    """
+    from pathlib import Path
+
+    from kg.store import known_documents, save_records, stale, writer_lock
+
+    root = Path(store_dir)
+    lex = lexicon or load_lexicon(gazetteers)
+    with writer_lock(root):
+        known = known_documents(root)
+        new: list[Document] = []
+        skipped: list[str] = []
+        for item in read_documents(list(paths), lex.boilerplate):
+            if isinstance(item, KgError):
+                skipped.append(str(item))
+            elif item.sha256 not in known and all(d.sha256 != item.sha256 for d in new):
+                new.append(item)
+        if not new and not known:
+            raise KgError(E_NO_DOCS.format(paths=", ".join(map(str, paths))) +
+                          (f" ({'; '.join(skipped)})" if skipped else ""))
+        if not new and not stale(root):
+            return None, 0  # nothing new: the store is left exactly as it was
+        parsed = parse(new, workers=workers, cache=ParseCache(cache_dir) if cache_dir else None)
+        for doc, sds in (progress(parsed) if progress else parsed):
+            ms, rs = extract(doc, sds, lex)
+            save_records(root, doc, ms, rs)
+        result = rebuild_store(root, lex)
+    result.skipped = skipped
+    return result, len(new)

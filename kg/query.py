@@ -37,8 +37,13 @@ def ontology_files() -> list[Path]:
 
 
 def load_graph(path: str, with_ontology: bool = True) -> Graph:
-    """A graph file (Turtle, N-Triples, JSON-LD, RDF/XML), with the ontology merged in for labels."""
+    """A graph file (Turtle, N-Triples, JSON-LD, RDF/XML), with the ontology merged in for labels, or a
+    store folder written by `kg build --store` (opened on Oxigraph, read as it is: no ontology added)."""
     p = Path(path)
+    from kg.store import is_store, open_store
+
+    if is_store(p):
+        return open_store(p)
     if not p.is_file():
         raise KgError(E_GRAPH.format(path=path, detail="no such file"))
     g = Graph()

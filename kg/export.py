@@ -23,6 +23,7 @@ from rdflib.namespace import DCTERMS, OWL, RDFS, SKOS, XSD
 
 from kg.errors import E_FORMAT, KgError
 from kg.namespace import KGO, KGR, WD
+from kg.render import PREDICATES
 
 FORMATS = {"turtle": "turtle", "ttl": "turtle", "nt": "nt", "ntriples": "nt", "nquads": "nquads", "nq": "nquads",
            "trig": "trig", "jsonld": "json-ld", "json-ld": "json-ld", "xml": "xml", "rdfxml": "xml",
@@ -30,8 +31,6 @@ FORMATS = {"turtle": "turtle", "ttl": "turtle", "nt": "nt", "ntriples": "nt", "n
 RDF_FORMATS = ("turtle", "nt", "nquads", "trig", "json-ld", "xml")
 PREFIXES = {"kgo": str(KGO._NS), "kgr": str(KGR), "rdf": str(RDF), "rdfs": str(RDFS), "skos": str(SKOS),
             "owl": str(OWL), "xsd": str(XSD), "dcterms": str(DCTERMS), "wd": str(WD)}
-RELATIONS = ("funds", "supports", "opposes", "attacks", "commands", "leads", "memberOf", "partOf",
-             "locatedIn", "operatesIn")
 
 
 def jsonld_context() -> dict:
@@ -39,7 +38,7 @@ def jsonld_context() -> dict:
     ctx: dict = dict(PREFIXES)
     ctx.update({"label": "rdfs:label", "altLabel": "skos:altLabel", "title": "dcterms:title",
                 "sameAs": {"@id": "owl:sameAs", "@type": "@id"}})
-    for p in RELATIONS + ("source", "document", "mentionedIn", "mention"):
+    for p in PREDICATES + ("source", "document", "mentionedIn", "mention"):
         ctx[p] = {"@id": f"kgo:{p}", "@type": "@id"}
     for p in ("evidence", "start", "end", "rule", "currency", "surface", "path", "sha256", "model", "software"):
         ctx[p] = f"kgo:{p}"

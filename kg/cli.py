@@ -50,19 +50,26 @@ def main() -> None:
               help="spaCy processes parsing in parallel (about one per core).")
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False),
               help="Folder for a parse cache: texts already parsed with this model are not parsed again.")
-def build(paths: tuple[str, ...], out_dir: str | None, store_dir: str | None, gazetteers: tuple[str, ...], strict: bool, no_html: bool,
-          no_validate: bool, workers: int, cache_dir: str | None) -> None:
-    """Read PATHS (UTF-8 .txt articles, or folders of them) and write the graph to --out.
+@click.option("--scheduler", metavar="tcp://HOST:PORT|local:N",
+              help="Parse and extract on a Dask cluster (its scheduler's address), or on N local Dask workers.")
+@click.option("--batch", "batch_size", type=click.IntRange(1), default=500, show_default=True,
+              help="With --store: documents per transaction (a crash keeps the finished batches).")
+def build(paths: tuple[str, ...], out_dir: str | None, store_dir: str | None, gazetteers: tuple[str, ...],
+          strict: bool, no_html: bool, no_validate: bool, workers: int, cache_dir: str | None,
+          scheduler: str | None, batch_size: int) -> None:
+    """Read PATHS (UTF-8 .txt articles, or folders of them) and write the graph to --out or --store.
 
-    Writes OUT/graph.ttl (Turtle, with the provenance of every relation) and
-    OUT/graph.html (interactive network, works offline). Files that cannot be read
-    (empty, binary, undecodable) are reported on one line each and skipped; the exit
-    status is 2 if any was skipped. Nothing in OUT is replaced unless the whole build
-    succeeds.
+    --out writes OUT/graph.ttl (Turtle, with the provenance of every relation) and
+    OUT/graph.html (interactive network, works offline). --store adds the new
+    documents to a persistent Oxigraph store (see `kg query STORE`). Files that
+    cannot be read (empty, binary, undecodable) are reported on one line each and
+    skipped; the exit status is 2 if any was skipped. Nothing is replaced unless the
+    whole build (or, for a store, each batch) succeeds.
     """
     from kg.export import serialize, write_atomic
     from kg.pipeline import build as run_build
-    from kg.render import render_html
+    from kg.namespace import KGO
+    from kg.render import PREDICATES, render_html
 
     def progress(items):
         with click.progressbar(items, label="Extracting", file=sys.stderr) as bar:
@@ -74,21 +81,30 @@ def build(paths: tuple[str, ...], out_dir: str | None, store_dir: str | None, ga
         raise KgError("give --out DIR (graph.ttl + graph.html), --store DIR (persistent store), or both")
     if store_dir:
         from kg.pipeline import build_store
+        from kg.store import open_store
 
-        result, added = build_store(paths, store_dir, gazetteers, progress=bar, workers=workers, cache_dir=cache_dir)
-        if result is None:
-            click.echo(f"no new document; store {store_dir} unchanged"
-                       + (f" and nothing written to {out_dir} (use kg export / kg render on the store)" if out_dir else ""))
-            return
-        click.echo(f"store {store_dir}: {added} new document(s), {len(result.documents)} in all")
-        if not out_dir:
-            for line in result.skipped:
-                click.echo(f"kg: skipped: {line}", err=True)
-            if result.skipped:
-                sys.exit(2)
-            return
-    else:
-        result = run_build(paths, gazetteers, progress=bar, workers=workers, cache_dir=cache_dir)
+        stored = build_store(paths, store_dir, gazetteers, progress=bar, workers=workers, cache_dir=cache_dir,
+                             scheduler=scheduler, batch_size=batch_size, validate=not no_validate)
+        for line in stored.skipped:
+            click.echo(f"kg: skipped: {line}", err=True)
+        if strict and stored.skipped:
+            raise KgError(f"{len(stored.skipped)} file(s) skipped and --strict is set")
+        if not stored.added:
+            click.echo(f"no new document; store {store_dir} unchanged ({stored.total} documents)")
+        else:
+            click.echo(f"store {store_dir}: {stored.added} new document(s), {stored.total} in all, "
+                       f"in {stored.seconds:.1f} s")
+        if out_dir:
+            graph = open_store(store_dir, with_ontology=False)
+            out = Path(out_dir)
+            write_atomic(out / "graph.ttl", serialize(graph, "turtle"))
+            if not no_html:
+                write_atomic(out / "graph.html", render_html(graph).encode("utf-8"))
+            click.echo(f"-> {out / 'graph.ttl'}" + ("" if no_html else f", {out / 'graph.html'}"))
+        if stored.skipped:
+            sys.exit(2)
+        return
+    result = run_build(paths, gazetteers, progress=bar, workers=workers, cache_dir=cache_dir, scheduler=scheduler)
     for line in result.skipped:
         click.echo(f"kg: skipped: {line}", err=True)
     if strict and result.skipped:
@@ -101,9 +117,8 @@ def build(paths: tuple[str, ...], out_dir: str | None, store_dir: str | None, ga
     write_atomic(out / "graph.ttl", ttl)
     if html is not None:
         write_atomic(out / "graph.html", html)
-    n_rel = len({(s, p, o) for s, p, o in result.graph if str(p).startswith("https://w3id.org/kg-news/ontology#")
-                 and p.split("#")[-1] in ("funds", "supports", "opposes", "attacks", "commands", "leads",
-                                          "memberOf", "partOf", "locatedIn", "operatesIn")})
+    relation_props = {KGO[p] for p in PREDICATES}
+    n_rel = len({(s, p, o) for s, p, o in result.graph if p in relation_props})
     click.echo(f"{len(result.documents)} documents, {len(result.entities)} entities, {n_rel} relations "
                f"in {result.seconds:.1f} s -> {out / 'graph.ttl'}" + ("" if no_html else f", {out / 'graph.html'}"))
     if result.skipped:

@@ -57,7 +57,7 @@ def _in_memory(graph: Graph) -> Graph:
     g = Graph()
     for prefix, ns in PREFIXES.items():
         g.bind(prefix, ns)
-    for s, p, o in graph:
+    for s, p, o in graph.triples((None, None, None)):
         if isinstance(o, Literal) and o.datatype == XSD.string:
             o = Literal(str(o))
         g.add((s, p, o))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterator
 from decimal import Decimal
 
 from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, URIRef
@@ -28,30 +29,39 @@ def _clean_literal(text: str) -> str:
 
 
 def slug(name: str) -> str:
-    """ASCII slug of a name; long or non-Latin names get a hash so two names never collide by accident."""
+    """ASCII slug of a name; long or non-Latin names get a hash so two names never collide by accident.
+
+    A plain slug never holds "--" (runs of other characters become one "-"), so the
+    hashed forms below, which do, can never equal the plain slug of another name.
+    """
     s = unicodedata.normalize("NFKD", name)
     s = "".join(c for c in s if not unicodedata.combining(c)).lower()
     s = re.sub(r"[^a-z0-9]+", "-", s).strip("-")
     digest = hashlib.sha256(unicodedata.normalize("NFC", name).encode("utf-8")).hexdigest()[:10]
     if not s:
-        return "x-" + digest
+        return "x--" + digest
     if len(s) > _SLUG_MAX:
-        return s[:_SLUG_MAX].rstrip("-") + "-" + digest
+        return s[:_SLUG_MAX].rstrip("-") + "--" + digest
     return s
+
+
+def slug_iris(keys_by_slug: dict[str, list[str]]) -> dict[str, URIRef]:
+    """IRIs of the entities sharing each slug: the first key (gazetteer first, then key order) keeps the
+    plain slug, the others get a hash of their key. Depends only on the keys sharing a slug, so the store
+    can re-assign one slug without looking at the others."""
+    out: dict[str, URIRef] = {}
+    for s, keys in keys_by_slug.items():
+        for i, key in enumerate(sorted(keys, key=lambda k: (not k.startswith("gaz:"), k))):
+            out[key] = KGR[s if i == 0 else f"{s}--{hashlib.sha256(key.encode('utf-8')).hexdigest()[:8]}"]
+    return out
 
 
 def entity_iris(entities: dict[str, Entity]) -> dict[str, URIRef]:
     """One IRI per entity key: the slug of its canonical name, disambiguated on a clash."""
-    taken: dict[str, str] = {}
-    out: dict[str, URIRef] = {}
-    # gazetteer entities first, so a known actor always keeps the plain slug of its name
-    for key in sorted(entities, key=lambda k: (not k.startswith("gaz:"), k)):
-        s = slug(entities[key].name)
-        if s in taken:
-            s = f"{s}-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:8]}"
-        taken[s] = key
-        out[key] = KGR[s]
-    return out
+    by_slug: dict[str, list[str]] = {}
+    for key, e in entities.items():
+        by_slug.setdefault(slug(e.name), []).append(key)
+    return slug_iris(by_slug)
 
 
 def doc_iri(doc_id: str) -> URIRef:
@@ -78,58 +88,89 @@ def new_graph() -> Graph:
     return g
 
 
+Triple = tuple[URIRef, URIRef, URIRef | Literal]
+BUILD = KGR["build"]
+
+
+def header_triples(model: str) -> Iterator[Triple]:
+    """The build record: software and model versions."""
+    yield BUILD, RDF.type, KGO.Build
+    yield BUILD, KGO.software, Literal(f"kg {__version__}")
+    yield BUILD, KGO.model, Literal(model)
+
+
+def document_triples(d: Document) -> Iterator[Triple]:
+    node = doc_iri(d.doc_id)
+    yield node, RDF.type, KGO.Document
+    yield node, KGO.path, Literal(_clean_literal(d.path))
+    yield node, KGO.sha256, Literal(d.sha256)
+    yield node, DCTERMS.title, Literal(_clean_literal(d.title))
+
+
+def entity_triples(e: Entity, node: URIRef) -> Iterator[Triple]:
+    """What is said of an actor itself: class, canonical name, other names, Wikidata identity."""
+    yield node, RDF.type, KGO[e.etype]
+    yield node, RDFS.label, Literal(_clean_literal(e.name))
+    for a in e.aliases:
+        yield node, SKOS.altLabel, Literal(_clean_literal(a))
+    if e.qid:
+        yield node, OWL.sameAs, WD[e.qid]
+
+
+def mention_triples(m: Mention, node: URIRef) -> Iterator[Triple]:
+    """One occurrence of an actor in a document, with its sentence."""
+    mn = _mention_iri(m)
+    yield node, KGO.mentionedIn, doc_iri(m.doc_id)
+    yield node, KGO.mention, mn
+    yield mn, RDF.type, KGO.Mention
+    yield mn, KGO.document, doc_iri(m.doc_id)
+    yield mn, KGO.surface, Literal(_clean_literal(m.text))
+    yield mn, KGO.start, Literal(m.start)
+    yield mn, KGO.end, Literal(m.end)
+    yield mn, KGO.evidence, Literal(_clean_literal(m.sentence))
+
+
+def relation_triples(r: Relation, s_key: str, o_key: str, s: URIRef, o: URIRef) -> Iterator[Triple]:
+    """The direct edge, and the statement that says which sentence states it."""
+    if s == o:
+        return
+    p = KGO[r.predicate]
+    yield s, p, o
+    st = _stmt_iri(r, s_key, o_key)
+    yield st, RDF.type, KGO.Statement
+    yield st, RDF.subject, s
+    yield st, RDF.predicate, p
+    yield st, RDF.object, o
+    yield st, KGO.source, doc_iri(r.doc_id)
+    yield st, KGO.evidence, Literal(_clean_literal(r.sentence))
+    yield st, KGO.start, Literal(r.sent_start)
+    yield st, KGO.end, Literal(r.sent_end)
+    yield st, KGO.rule, Literal(r.rule)
+    if r.amount is not None:
+        value = Decimal(int(r.amount)) if r.amount == int(r.amount) else Decimal(repr(r.amount))
+        yield st, KGO.amount, Literal(value, datatype=XSD.decimal)
+        if r.currency:
+            yield st, KGO.currency, Literal(r.currency)
+
+
 def build_graph(documents: list[Document], entities: dict[str, Entity], keys: dict[Mention, str],
                 relations: list[Relation], model: str) -> Graph:
     """The knowledge graph of a build, as an rdflib Graph."""
     g = new_graph()
     iris = entity_iris(entities)
-    build = KGR["build"]
-    g.add((build, RDF.type, KGO.Build))
-    g.add((build, KGO.software, Literal(f"kg {__version__}")))
-    g.add((build, KGO.model, Literal(model)))
+    for t in header_triples(model):
+        g.add(t)
     for d in documents:
-        node = doc_iri(d.doc_id)
-        g.add((node, RDF.type, KGO.Document))
-        g.add((node, KGO.path, Literal(_clean_literal(d.path))))
-        g.add((node, KGO.sha256, Literal(d.sha256)))
-        g.add((node, DCTERMS.title, Literal(_clean_literal(d.title))))
+        for t in document_triples(d):
+            g.add(t)
     for key, e in entities.items():
-        node = iris[key]
-        g.add((node, RDF.type, KGO[e.etype]))
-        g.add((node, RDFS.label, Literal(_clean_literal(e.name))))
-        for a in e.aliases:
-            g.add((node, SKOS.altLabel, Literal(_clean_literal(a))))
-        if e.qid:
-            g.add((node, OWL.sameAs, WD[e.qid]))
+        for t in entity_triples(e, iris[key]):
+            g.add(t)
         for m in e.mentions:
-            mn = _mention_iri(m)
-            g.add((node, KGO.mentionedIn, doc_iri(m.doc_id)))
-            g.add((node, KGO.mention, mn))
-            g.add((mn, RDF.type, KGO.Mention))
-            g.add((mn, KGO.document, doc_iri(m.doc_id)))
-            g.add((mn, KGO.surface, Literal(_clean_literal(m.text))))
-            g.add((mn, KGO.start, Literal(m.start)))
-            g.add((mn, KGO.end, Literal(m.end)))
-            g.add((mn, KGO.evidence, Literal(_clean_literal(m.sentence))))
+            for t in mention_triples(m, iris[key]):
+                g.add(t)
     for r in relations:
         s_key, o_key = keys[r.subject], keys[r.object]
-        s, p, o = iris[s_key], KGO[r.predicate], iris[o_key]
-        if s == o:
-            continue
-        g.add((s, p, o))
-        st = _stmt_iri(r, s_key, o_key)
-        g.add((st, RDF.type, KGO.Statement))
-        g.add((st, RDF.subject, s))
-        g.add((st, RDF.predicate, p))
-        g.add((st, RDF.object, o))
-        g.add((st, KGO.source, doc_iri(r.doc_id)))
-        g.add((st, KGO.evidence, Literal(_clean_literal(r.sentence))))
-        g.add((st, KGO.start, Literal(r.sent_start)))
-        g.add((st, KGO.end, Literal(r.sent_end)))
-        g.add((st, KGO.rule, Literal(r.rule)))
-        if r.amount is not None:
-            value = Decimal(int(r.amount)) if r.amount == int(r.amount) else Decimal(repr(r.amount))
-            g.add((st, KGO.amount, Literal(value, datatype=XSD.decimal)))
-            if r.currency:
-                g.add((st, KGO.currency, Literal(r.currency)))
+        for t in relation_triples(r, s_key, o_key, iris[s_key], iris[o_key]):
+            g.add(t)
     return g

@@ -324,6 +324,21 @@ def load_lexicon(extra_gazetteers: tuple[str, ...] = ()) -> Lexicon:
     return Lexicon(gaz, parse_rules(*_packaged("rules.yaml")), parse_boilerplate(*_packaged("boilerplate.yaml")))
 
 
+def rules_fingerprint(extra_gazetteers: tuple[str, ...] = ()) -> str:
+    """What extraction records depend on besides the text: kg's version, the rule files and gazetteers.
+    A store refuses records made under another fingerprint (they would not match what the rules say now)."""
+    import hashlib
+
+    from kg import __version__
+
+    h = hashlib.sha256(__version__.encode())
+    for name in ("gazetteer.yaml", "rules.yaml", "boilerplate.yaml"):
+        h.update(b"\0" + _packaged(name)[1].encode("utf-8"))
+    for p in extra_gazetteers:
+        h.update(b"\0" + Path(p).read_bytes())
+    return h.hexdigest()[:16]
+
+
 @lru_cache(maxsize=1)
 def default_lexicon() -> Lexicon:
     return load_lexicon()

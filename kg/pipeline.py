@@ -6,7 +6,7 @@ A library function, so Python users get what `kg build` does without the CLI.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from rdflib import Graph
@@ -15,7 +15,7 @@ from kg.errors import E_NO_DOCS, KgError
 from kg.extract.relations import extract
 from kg.graph import build_graph
 from kg.ingest import read_documents
-from kg.lexicon import Lexicon, load_lexicon
+from kg.lexicon import Lexicon, load_lexicon, rules_fingerprint
 from kg.nlp import MODEL, ParseCache, model_version, parse
 from kg.records import Document, Entity, Mention, Relation
 from kg.resolve import resolve
@@ -31,31 +31,67 @@ class BuildResult:
     seconds: float = 0.0
 
 
+@dataclass
+class StoreResult:
+    added: int  # new documents in this run
+    total: int  # documents in the store after it
+    batches: int
+    full_resolutions: int  # batches that had to re-resolve every stored mention
+    skipped: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+Extracted = tuple[Document, list[Mention], list[Relation]]
+
+
+def extract_stream(docs: list[Document], lex: Lexicon, workers: int = 1, cache_dir: str | None = None,
+                   scheduler: str | None = None) -> Iterator[Extracted]:
+    """Each document with its mentions and relations, parsed here (``workers`` spaCy processes, optional parse
+    cache) or on a Dask cluster (``scheduler``); in input order either way."""
+    if scheduler:
+        from kg.distributed import extract_on_cluster
+
+        yield from extract_on_cluster(docs, lex, scheduler, cache_dir=cache_dir)
+        return
+    for doc, sds in parse(docs, workers=workers, cache=ParseCache(cache_dir) if cache_dir else None):
+        ms, rs = extract(doc, sds, lex)
+        yield doc, ms, rs
+
+
+def _read(paths: list[str], lex: Lexicon, skip: set[str] = frozenset()) -> tuple[list[Document], list[str]]:
+    """The readable documents (each text once, none of ``skip``), and one line per file that was not."""
+    docs: list[Document] = []
+    seen = set(skip)
+    skipped: list[str] = []
+    for item in read_documents(paths, lex.boilerplate):
+        if isinstance(item, KgError):
+            skipped.append(str(item))
+        elif item.sha256 not in seen:
+            seen.add(item.sha256)
+            docs.append(item)
+    return docs, skipped
+
+
 def build(paths: Iterable[str], gazetteers: tuple[str, ...] = (), lexicon: Lexicon | None = None,
           progress: Callable[[Iterable], Iterable] | None = None, workers: int = 1,
-          cache_dir: str | None = None) -> BuildResult:
+          cache_dir: str | None = None, scheduler: str | None = None) -> BuildResult:
     """Read, parse, extract, resolve and build the graph of the given files and folders.
 
     ``workers`` spaCy processes parse in parallel; ``cache_dir`` keeps parses so a
-    second build of the same texts (e.g. after changing a rule) skips spaCy.
+    second build of the same texts (e.g. after changing a rule) skips spaCy;
+    ``scheduler`` sends the parsing and extraction to a Dask cluster.
     """
     t0 = time.perf_counter()
+    paths = list(paths)
     lex = lexicon or load_lexicon(gazetteers)
-    docs: list[Document] = []
-    skipped: list[str] = []
-    for item in read_documents(list(paths), lex.boilerplate):
-        if isinstance(item, KgError):
-            skipped.append(str(item))
-        else:
-            docs.append(item)
+    docs, skipped = _read(paths, lex)
     if not docs:
         raise KgError(E_NO_DOCS.format(paths=", ".join(map(str, paths))) +
                       (f" ({'; '.join(skipped)})" if skipped else ""))
     mentions: list[Mention] = []
     relations: list[Relation] = []
-    parsed = parse(docs, workers=workers, cache=ParseCache(cache_dir) if cache_dir else None)
-    for doc, sds in (progress(parsed) if progress else parsed):
-        ms, rs = extract(doc, sds, lex)
+    stream = extract_stream(docs, lex, workers, cache_dir, scheduler)
+    for _, ms, rs in (progress(stream) if progress else stream):
         mentions += ms
         relations += rs
     entities, keys = resolve(mentions, relations, lex)
@@ -63,60 +99,49 @@ def build(paths: Iterable[str], gazetteers: tuple[str, ...] = (), lexicon: Lexic
     return BuildResult(graph, docs, entities, relations, skipped, time.perf_counter() - t0)
 
 
-def rebuild_store(root, lexicon: Lexicon | None = None, gazetteers: tuple[str, ...] = ()) -> BuildResult:
-    """Resolve entities over every document's records in the store and write its graph (atomic switch)."""
-    from pathlib import Path
-
-    from kg.store import load_records, write_store
-    from kg.validate import validate
-
-    t0 = time.perf_counter()
-    root = Path(root)
-    lex = lexicon or load_lexicon(gazetteers)
-    docs, mentions, relations = load_records(root)
-    entities, keys = resolve(mentions, relations, lex)
-    graph = build_graph(docs, entities, keys, relations, model_version(MODEL))
-    violations = validate(graph)
-    if violations:
-        raise KgError(f"the graph breaks {len(violations)} constraint(s) of ontology/shapes.ttl, first: "
-                      f"{violations[0]}; the store is unchanged")
-    write_store(root, graph, [d.sha256 for d in docs])
-    return BuildResult(graph, docs, entities, relations, [], time.perf_counter() - t0)
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    batch: list = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def build_store(paths: Iterable[str], store_dir: str, gazetteers: tuple[str, ...] = (),
                 lexicon: Lexicon | None = None, progress: Callable[[Iterable], Iterable] | None = None,
-                workers: int = 1, cache_dir: str | None = None) -> tuple[BuildResult | None, int]:
-    """Add the files' new documents to the store at ``store_dir``; returns the result and the number added.
+                workers: int = 1, cache_dir: str | None = None, scheduler: str | None = None,
+                batch_size: int = 500, validate: bool = True) -> StoreResult:
+    """Add the files' new documents to the store at ``store_dir``, ``batch_size`` documents per transaction.
 
-    Documents already in the store (same text hash) are not read again. Each new
-    document's records are saved as soon as it is extracted, then the graph of all
-    documents is resolved and written (see kg.store).
+    Documents already in the store (same text hash) are not read again. Each batch is
+    resolved against what the store holds and written as one atomic switch (see
+    kg.store), so an interrupted run leaves the store with its finished batches.
     """
     from pathlib import Path
 
-    from kg.store import known_documents, save_records, stale, writer_lock
+    from kg.store import StoreWriter, writer_lock
 
+    t0 = time.perf_counter()
+    paths = list(paths)
     root = Path(store_dir)
     lex = lexicon or load_lexicon(gazetteers)
     with writer_lock(root):
-        known = known_documents(root)
-        new: list[Document] = []
-        skipped: list[str] = []
-        for item in read_documents(list(paths), lex.boilerplate):
-            if isinstance(item, KgError):
-                skipped.append(str(item))
-            elif item.sha256 not in known and all(d.sha256 != item.sha256 for d in new):
-                new.append(item)
-        if not new and not known:
-            raise KgError(E_NO_DOCS.format(paths=", ".join(map(str, paths))) +
-                          (f" ({'; '.join(skipped)})" if skipped else ""))
-        if not new and not stale(root):
-            return None, 0  # nothing new: the store is left exactly as it was
-        parsed = parse(new, workers=workers, cache=ParseCache(cache_dir) if cache_dir else None)
-        for doc, sds in (progress(parsed) if progress else parsed):
-            ms, rs = extract(doc, sds, lex)
-            save_records(root, doc, ms, rs)
-        result = rebuild_store(root, lex)
-    result.skipped = skipped
-    return result, len(new)
+        writer = StoreWriter(root, lex, model_version(MODEL), rules_fingerprint(gazetteers))
+        try:
+            new, skipped = _read(paths, lex, skip=writer.documents())
+            if not new and not writer.count():
+                raise KgError(E_NO_DOCS.format(paths=", ".join(map(str, paths))) +
+                              (f" ({'; '.join(skipped)})" if skipped else ""))
+            stream = extract_stream(new, lex, workers, cache_dir, scheduler)
+            batches = full = 0
+            for batch in _batches(progress(stream) if progress else stream, batch_size):
+                report = writer.add_batch(batch, validate=validate)
+                batches += 1
+                full += report.full_resolution
+            total = writer.count()
+        finally:
+            writer.close()
+    return StoreResult(len(new), total, batches, full, skipped, time.perf_counter() - t0)

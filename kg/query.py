@@ -43,7 +43,7 @@ def load_graph(path: str, with_ontology: bool = True) -> Graph:
     from kg.store import is_store, open_store
 
     if is_store(p):
-        return open_store(p)
+        return open_store(p, with_ontology=with_ontology)
     if not p.is_file():
         raise KgError(E_GRAPH.format(path=path, detail="no such file"))
     g = Graph()

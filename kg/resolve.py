@@ -5,18 +5,26 @@ a person's surname alone ("Cavoli") joins the one full name that ends with it,
 comparing French and English transliterations ("Prigojine" ~ "Prigozhin"); a
 surface form once attached to an actor (an acronym in parentheses, a
 description) names that actor wherever else it appears.
+
+The steps are written as small per-mention functions (what key a mention has on
+its own, which alias it declares, which surname pool it feeds or reads) and
+additive per-entity statistics, so that the persistent store (kg.store) can
+resolve a new batch against what it holds and get exactly what ``resolve`` gives
+over all documents at once.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 
 from kg.lexicon import Lexicon, coarse, norm
 from kg.records import Entity, Mention, Relation
 
 _LEAD = re.compile(r"^(le |la |les |l'|du |des |de la |de l'|de |d')")
 _TYPE_RANK = {"pattern": 0, "gazetteer": 0, "acronym": 1, "ner": 2}
+_NOT_A_NAME = ("adjective", "description", "acronym")
 
 
 def translit(word: str) -> str:
@@ -28,7 +36,7 @@ def translit(word: str) -> str:
     return s[:-1] if s.endswith("e") and len(s) > 3 else s
 
 
-def _name_key(name: str) -> str:
+def name_key(name: str) -> str:
     s = norm(name)
     prev = None
     while prev != s:
@@ -36,97 +44,166 @@ def _name_key(name: str) -> str:
     return s
 
 
-def _base_key(m: Mention) -> str:
+def order(m: Mention) -> tuple:
+    """A total order on mentions (document, position, then every field), so ties never depend on input order."""
+    return (m.doc_id, m.start, m.end, m.text, m.name, m.etype, m.gaz_id or "", m.source)
+
+
+def base_key(m: Mention) -> str:
+    """The key a mention has on its own, before aliases and surnames are looked at."""
     if m.gaz_id:
         return f"gaz:{m.gaz_id}"
     if "|" in m.source:
         return m.source.split("|", 1)[1]
     if m.etype == "Person":
-        return "person:" + " ".join(translit(w) for w in _name_key(m.name).split())
-    return "name:" + _name_key(m.name)
+        return "person:" + " ".join(translit(w) for w in name_key(m.name).split())
+    return "name:" + name_key(m.name)
+
+
+def declared_alias(m: Mention) -> str | None:
+    """The surface form this mention attaches to its actor ("SHAPE" in "... (SHAPE)"), if any."""
+    if m.source != "adjective" and name_key(m.text) != name_key(m.name):
+        return name_key(m.text)
+    return None
+
+
+def alias_reader(m: Mention, key: str) -> str | None:
+    """The alias this mention would be redirected by (its own name), if its key may be redirected."""
+    return name_key(m.name) if key.startswith(("name:", "person:")) else None
+
+
+def surname_of_full_name(m: Mention) -> str | None:
+    """A full person name feeds the pool of its surname."""
+    if m.etype != "Person":
+        return None
+    words = name_key(m.name).split()
+    return translit(words[-1]) if len(words) > 1 else None
+
+
+def surname_alone(m: Mention, key: str) -> str | None:
+    """A surname alone ("Cavoli") reads the pool of full names ending with it."""
+    if m.etype != "Person" or not key.startswith("person:"):
+        return None
+    words = name_key(m.name).split()
+    return translit(words[0]) if len(words) == 1 else None
+
+
+def alias_map(mentions: list[Mention], base: dict[Mention, str]) -> dict[str, tuple[tuple, str]]:
+    """Declared alias -> (order of the first mention declaring it, its key); the first declaration wins."""
+    out: dict[str, tuple[tuple, str]] = {}
+    for m in sorted(mentions, key=order):
+        a = declared_alias(m)
+        if a is not None and a not in out:
+            out[a] = (order(m), base[m])
+    return out
+
+
+def pick_surname(m: Mention, key: str, by_doc: dict[tuple[str, str], set[str]],
+                 pool: dict[str, set[str]]) -> str:
+    """The key after the surname step: the single full name of the same document, else of all documents."""
+    last = surname_alone(m, key)
+    if last is None:
+        return key
+    for candidates in (by_doc.get((m.doc_id, last), set()), pool.get(last, set())):
+        if len(candidates) == 1:
+            return next(iter(candidates))
+    return key
 
 
 def mention_keys(mentions: list[Mention]) -> dict[Mention, str]:
     """The entity key of every mention."""
-    keys = {m: _base_key(m) for m in mentions}
-    # a surface form merged into an actor names it elsewhere too ("SHAPE" after "... (SHAPE)")
-    alias: dict[str, str] = {}
-    for m, k in sorted(keys.items(), key=lambda kv: (kv[0].doc_id, kv[0].start)):
-        if _name_key(m.text) != _name_key(m.name) and m.source != "adjective":
-            alias.setdefault(_name_key(m.text), k)
+    base = {m: base_key(m) for m in mentions}
+    aliases = alias_map(mentions, base)
+    keys = {}
+    for m, k in base.items():
+        a = alias_reader(m, k)
+        keys[m] = aliases[a][1] if a is not None and a in aliases else k
+    pool: dict[str, set[str]] = defaultdict(set)
+    by_doc: dict[tuple[str, str], set[str]] = defaultdict(set)
     for m, k in keys.items():
-        if k.startswith(("name:", "person:")) and _name_key(m.name) in alias:
-            keys[m] = alias[_name_key(m.name)]
-    # a surname alone joins the single full name ending with it (same document first)
-    full: dict[str, set[str]] = defaultdict(set)
-    full_by_doc: dict[tuple[str, str], set[str]] = defaultdict(set)
-    gaz_surnames: dict[str, set[str]] = defaultdict(set)
-    for m, k in keys.items():
-        if m.etype != "Person":
-            continue
-        words = _name_key(m.name).split()
-        if len(words) > 1:
-            last = translit(words[-1])
-            full[last].add(k)
-            full_by_doc[(m.doc_id, last)].add(k)
-            if k.startswith("gaz:"):
-                gaz_surnames[last].add(k)
-    for m, k in list(keys.items()):
-        if m.etype != "Person" or not k.startswith("person:"):
-            continue
-        words = _name_key(m.name).split()
-        if len(words) != 1:
-            continue
-        last = translit(words[0])
-        for pool in (full_by_doc.get((m.doc_id, last), set()), full.get(last, set())):
-            if len(pool) == 1:
-                keys[m] = next(iter(pool))
-                break
-    return keys
+        last = surname_of_full_name(m)
+        if last is not None:
+            pool[last].add(k)
+            by_doc[(m.doc_id, last)].add(k)
+    return {m: pick_surname(m, k, by_doc, pool) for m, k in keys.items()}
 
 
-def _pick_name(mentions: list[Mention]) -> str:
-    counts = Counter(m.name for m in mentions if m.source not in ("adjective", "description", "acronym"))
-    if not counts:
-        counts = Counter(m.name for m in mentions)
-    return sorted(counts, key=lambda n: (-len(n.split()) if mentions[0].etype == "Person" else 0,
-                                         -counts[n], -len(n), n))[0]
+@dataclass
+class Stats:
+    """What an entity's name, type and aliases are chosen from; adding mentions only adds to it."""
 
+    first: tuple = ()
+    first_etype: str = ""
+    names: Counter = field(default_factory=Counter)  # names written as names (not adjectives, acronyms...)
+    all_names: Counter = field(default_factory=Counter)
+    votes: Counter = field(default_factory=Counter)
+    surfaces: set = field(default_factory=set)
 
-def _pick_type(mentions: list[Mention]) -> str:
-    votes: Counter[str] = Counter()
-    for m in mentions:
+    def add(self, m: Mention) -> None:
+        if not self.first or order(m) < self.first:
+            self.first, self.first_etype = order(m), m.etype
+        if m.source not in _NOT_A_NAME:
+            self.names[m.name] += 1
+        self.all_names[m.name] += 1
         weight = 3 - _TYPE_RANK.get(m.source.split("|")[0], 2)
-        specific = 1 if m.etype not in ("Place", "Organization") else 0
-        votes[m.etype] += weight * 10 + specific
+        self.votes[m.etype] += weight * 10 + (1 if m.etype not in ("Place", "Organization") else 0)
+        if m.source != "adjective":
+            self.surfaces.add(m.text)
+        self.surfaces.add(m.name)
+
+    def to_json(self) -> dict:
+        return {"first": list(self.first), "first_etype": self.first_etype, "names": dict(self.names),
+                "all_names": dict(self.all_names), "votes": dict(self.votes), "surfaces": sorted(self.surfaces)}
+
+    @classmethod
+    def from_json(cls, d: dict) -> Stats:
+        return cls(tuple(d["first"]), d["first_etype"], Counter(d["names"]), Counter(d["all_names"]),
+                   Counter(d["votes"]), set(d["surfaces"]))
+
+
+def _pick_name(stats: Stats) -> str:
+    counts = stats.names or stats.all_names
+    person = stats.first_etype == "Person"
+    return sorted(counts, key=lambda n: (-len(n.split()) if person else 0, -counts[n], -len(n), n))[0]
+
+
+def _pick_type(stats: Stats) -> str:
+    votes = stats.votes
     # a specific class of the winning coarse type beats its generic parent
     best = sorted(votes, key=lambda t: (-votes[t], t))[0]
     sub = [t for t in votes if coarse(t) == coarse(best) and t not in ("Place", "Organization")]
     return sorted(sub, key=lambda t: (-votes[t], t))[0] if sub else best
 
 
+def make_entity(key: str, stats: Stats, lex: Lexicon, mentions: list[Mention] | None = None) -> Entity:
+    """The entity of a key, from the statistics of its mentions (the gazetteer decides for known actors)."""
+    gid = key[4:] if key.startswith("gaz:") else None
+    if gid:
+        entry = lex.gazetteer.entries[gid]
+        name, etype, qid = entry.name, entry.type, entry.qid
+        aliases = {entry.name, *entry.names}
+    else:
+        name, etype, qid = _pick_name(stats), _pick_type(stats), None
+        aliases = set()
+    aliases |= stats.surfaces
+    aliases.discard(name)
+    return Entity(key=key, name=name, etype=etype, gaz_id=gid, qid=qid, aliases=aliases,
+                  mentions=[m for m in mentions or [] if m.source != "adjective"])
+
+
 def resolve(mentions: list[Mention], relations: list[Relation], lex: Lexicon
             ) -> tuple[dict[str, Entity], dict[Mention, str]]:
     """Entities keyed by resolution key, and the key of each mention."""
-    all_mentions = list(mentions) + [x for r in relations for x in (r.subject, r.object)]
+    all_mentions = list(dict.fromkeys(list(mentions) + [x for r in relations for x in (r.subject, r.object)]))
     keys = mention_keys(all_mentions)
     groups: dict[str, list[Mention]] = defaultdict(list)
     for m in all_mentions:
         groups[keys[m]].append(m)
     entities: dict[str, Entity] = {}
     for key in sorted(groups):
-        ms = sorted(set(groups[key]), key=lambda m: (m.doc_id, m.start, m.end, m.source))
-        gid = key[4:] if key.startswith("gaz:") else None
-        if gid:
-            entry = lex.gazetteer.entries[gid]
-            name, etype, qid = entry.name, entry.type, entry.qid
-            aliases = {entry.name, *entry.names}
-        else:
-            name, etype, qid = _pick_name(ms), _pick_type(ms), None
-            aliases = set()
-        aliases |= {m.text for m in ms if m.source != "adjective"}
-        aliases |= {m.name for m in ms}
-        aliases.discard(name)
-        entities[key] = Entity(key=key, name=name, etype=etype, gaz_id=gid, qid=qid,
-                               aliases=aliases, mentions=[m for m in ms if m.source != "adjective"])
+        ms = sorted(groups[key], key=order)
+        stats = Stats()
+        for m in ms:
+            stats.add(m)
+        entities[key] = make_entity(key, stats, lex, ms)
     return entities, keys

@@ -1,19 +1,28 @@
 """A persistent, incremental graph store on disk (`kg build --store DIR`).
 
 Layout of DIR:
-- ``records/<doc_id>.json``: what extraction found in one document (plain records, no RDF),
-  written atomically as soon as that document is done. Documents are keyed by the hash
-  of their text, so a file seen before is never parsed again.
-- ``oxigraph-<n>/``: an Oxigraph store holding the graph of all records, opened through
-  rdflib (the ``oxrdflib`` plugin) so queries run on Oxigraph's engine.
-- ``STATE.json``: which ``oxigraph-<n>`` is current and which documents it holds.
+- ``kg.sqlite``: the store's state, and the single source of truth for what it holds:
+  every document (its extraction records, compressed), every mention with the entity
+  key it resolved to, the alias map and surname pools resolution reads, each entity's
+  statistics, slug and IRI, and which Oxigraph directory is current.
+- ``oxigraph-<n>/``: an Oxigraph (RocksDB) store holding the graph, opened through
+  rdflib (the ``oxrdflib`` plugin) so queries run on Oxigraph's engine. The data is in
+  the default graph, the ontology in the named graph ``ONTOLOGY_GRAPH``.
+- ``LOCK``: held by the one writer.
 
-A build extracts only the new documents, then resolves entities over all records (so
-new mentions merge into existing actors exactly as in a full build), writes a new
-Oxigraph directory and switches STATE.json to it with an atomic rename. A crash at any
-point leaves the previous store intact; the records of documents that finished are
-kept, and the next open rebuilds the store from them. One writer at a time: a second
-build on the same store fails at once with a clear message.
+Documents are added in batches. For each batch the writer resolves the new mentions
+against the stored state (kg.resolve's own functions, so the result is exactly what a
+build of all documents at once gives), works out which triples change — the new
+documents, the actors whose name, type, aliases or IRI moved, and the old documents
+whose mentions now resolve elsewhere — checks the changed part against the SHACL
+shapes, applies it to a RocksDB checkpoint of the current Oxigraph directory (hard
+links, so cheap), and switches to it in the same SQLite transaction that records the
+batch. A crash at any point leaves the store as it was after the last finished batch.
+
+Resolution usually only adds: new mentions join existing actors or make new ones.
+When a new document could change how an old mention resolves (it declares an alias an
+old mention reads, or adds a full name to a surname an old mention stands alone for),
+the batch re-resolves every stored mention; that is slower but still exact.
 """
 
 from __future__ import annotations
@@ -21,24 +30,51 @@ from __future__ import annotations
 import fcntl
 import json
 import shutil
+import sqlite3
+import zlib
+from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from rdflib import Graph
+from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from kg.errors import KgError
-from kg.export import serialize, write_atomic
-from kg.records import Document, Mention, Relation
+from kg.graph import (BUILD, document_triples, entity_triples, header_triples, mention_triples, relation_triples,
+                      slug, slug_iris)
+from kg.lexicon import Lexicon
+from kg.namespace import BASE, KGO, KGR
+from kg.records import Document, Entity, Mention, Relation
+from kg.resolve import (Stats, alias_map, alias_reader, base_key, make_entity, mention_keys, order, pick_surname,
+                        surname_alone, surname_of_full_name)
 
-STATE = "STATE.json"
+DB = "kg.sqlite"
+ONTOLOGY_GRAPH = URIRef(BASE + "graph/ontology")
+FORMAT = 1  # bump when the layout changes
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS document (sha256 TEXT PRIMARY KEY, doc_id TEXT NOT NULL UNIQUE, path TEXT NOT NULL,
+    title TEXT NOT NULL, records BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS mention (doc_id TEXT NOT NULL, start INTEGER NOT NULL, end_ INTEGER NOT NULL,
+    text TEXT NOT NULL, name TEXT NOT NULL, etype TEXT NOT NULL, gaz_id TEXT NOT NULL, source TEXT NOT NULL,
+    key TEXT NOT NULL, alias_reader TEXT, surname_alone TEXT,
+    PRIMARY KEY (doc_id, start, end_, text, name, etype, gaz_id, source)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS mention_key ON mention (key);
+CREATE INDEX IF NOT EXISTS mention_alias ON mention (alias_reader) WHERE alias_reader IS NOT NULL;
+CREATE INDEX IF NOT EXISTS mention_surname ON mention (surname_alone) WHERE surname_alone IS NOT NULL;
+CREATE TABLE IF NOT EXISTS alias (text TEXT PRIMARY KEY, first TEXT NOT NULL, key TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pool (surname TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (surname, key));
+CREATE TABLE IF NOT EXISTS entity (key TEXT PRIMARY KEY, slug TEXT NOT NULL, iri TEXT NOT NULL, name TEXT NOT NULL,
+    etype TEXT NOT NULL, qid TEXT, aliases TEXT NOT NULL, stats TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS entity_slug ON entity (slug);
+CREATE INDEX IF NOT EXISTS entity_iri ON entity (iri);
+"""
 
 
 def is_store(path: str | Path) -> bool:
-    p = Path(path)
-    return p.is_dir() and ((p / STATE).exists() or (p / "records").is_dir())
+    return (Path(path) / DB).is_file()
 
 
 @contextmanager
@@ -56,80 +92,481 @@ def writer_lock(root: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def known_documents(root: Path) -> set[str]:
-    """Hashes of the documents whose records are in the store."""
-    d = root / "records"
-    return {p.stem for p in d.glob("*.json")} if d.is_dir() else set()
+def _read_only(root: Path) -> sqlite3.Connection:
+    if not is_store(root):
+        raise KgError(f"{root} is not a kg store (no {DB}); create one with kg build PATH --store {root}")
+    return sqlite3.connect(f"file:{root / DB}?mode=ro", uri=True)
 
 
-def save_records(root: Path, doc: Document, mentions: list[Mention], relations: list[Relation]) -> None:
-    data = {"document": {"path": doc.path, "sha256": doc.sha256, "title": doc.title},
-            "mentions": [asdict(m) for m in mentions], "relations": [asdict(r) for r in relations]}
-    write_atomic(root / "records" / f"{doc.sha256}.json",
-                 json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+def known_documents(root: str | Path) -> set[str]:
+    """Hashes of the documents the store holds (the batches that finished)."""
+    root = Path(root)
+    if not is_store(root):
+        return set()
+    with _read_only(root) as db:
+        return {r[0] for r in db.execute("SELECT sha256 FROM document")}
 
 
-def load_records(root: Path) -> tuple[list[Document], list[Mention], list[Relation]]:
-    """Every document's records, in hash order (the order does not change the graph)."""
-    docs, mentions, relations = [], [], []
-    for p in sorted((root / "records").glob("*.json")):
-        data = json.loads(p.read_text(encoding="utf-8"))
-        d = data["document"]
-        docs.append(Document(path=d["path"], text="", sha256=d["sha256"], title=d["title"], segments=()))
-        mentions += [Mention(**m) for m in data["mentions"]]
-        for r in data["relations"]:
-            relations.append(Relation(**{**r, "subject": Mention(**r["subject"]), "object": Mention(**r["object"])}))
-    return docs, mentions, relations
+def current_dir(root: str | Path) -> Path | None:
+    with _read_only(Path(root)) as db:
+        row = db.execute("SELECT v FROM meta WHERE k = 'current'").fetchone()
+    return Path(root) / row[0] if row else None
 
 
-def _state(root: Path) -> dict:
-    try:
-        return json.loads((root / STATE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {"current": None, "documents": []}
-
-
-def write_store(root: Path, graph: Graph, documents: list[str]) -> None:
-    """Load the graph into a new Oxigraph directory, then switch STATE.json to it (atomic rename)."""
-    import pyoxigraph as ox
-
-    n = 1 + max([int(p.name.split("-")[1]) for p in root.glob("oxigraph-*") if p.name.split("-")[1].isdigit()],
-                default=0)
-    target = root / f"oxigraph-{n}"
-    store = ox.Store(str(target))
-    store.bulk_load(serialize(graph, "nt"), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
-    store.flush()
-    del store
-    write_atomic(root / STATE, json.dumps({"current": target.name, "documents": sorted(documents)},
-                                          indent=1).encode("utf-8"))
-    for old in root.glob("oxigraph-*"):  # the previous store and leftovers of interrupted runs
-        if old.name != target.name:
-            shutil.rmtree(old, ignore_errors=True)
-
-
-def stale(root: Path) -> bool:
-    """Whether records exist that the current Oxigraph store does not hold (an interrupted build)."""
-    state = _state(root)
-    return state["current"] is None or set(state["documents"]) != known_documents(root)
-
-
-def open_store(path: str | Path) -> Graph:
-    """The store's graph through rdflib, queries running on Oxigraph; rebuilt first if a build was interrupted."""
-    root = Path(path)
-    if stale(root):
-        from kg.pipeline import rebuild_store
-
-        with writer_lock(root):
-            if stale(root):
-                rebuild_store(root)
+def open_store(path: str | Path, with_ontology: bool = True) -> Graph:
+    """The store's graph through rdflib, queries running on Oxigraph, opened read-only (any number of readers
+    alongside each other and a writer). With the ontology, queries see the data and the ontology's labels and
+    classes; without it (export, validation), only the data."""
     import pyoxigraph as ox
     from oxrdflib.store import OxigraphStore
+    from rdflib import Dataset
 
-    # Read-only: any number of readers (kg serve, kg query, a notebook) alongside each other and a writer.
-    backend = OxigraphStore(store=ox.Store.read_only(str(root / _state(root)["current"])))
-    g = Graph(store=backend, identifier=DATASET_DEFAULT_GRAPH_ID)
     from kg.query import PREFIXES
 
+    current = current_dir(path)
+    if current is None:
+        raise KgError(f"store {path} holds no graph yet (its first build did not finish)")
+    backend = OxigraphStore(store=ox.Store.read_only(str(current)))
+    g = Dataset(store=backend, default_union=True) if with_ontology else \
+        Graph(store=backend, identifier=DATASET_DEFAULT_GRAPH_ID)
     for prefix, ns in PREFIXES.items():
         g.bind(prefix, ns)
     return g
+
+
+@dataclass
+class BatchReport:
+    documents: int
+    changed_entities: int
+    rewritten_documents: int
+    full_resolution: bool
+
+
+def _bare(m: Mention) -> Mention:
+    """A mention as resolution sees it (the sentence is kept in the document's records only)."""
+    return replace(m, sentence="")
+
+
+def _row(m: Mention, key: str, post_alias: str) -> tuple:
+    return (m.doc_id, m.start, m.end, m.text, m.name, m.etype, m.gaz_id or "", m.source, key,
+            alias_reader(m, base_key(m)), surname_alone(m, post_alias))
+
+
+def _from_row(r) -> Mention:
+    return Mention(doc_id=r[0], start=r[1], end=r[2], text=r[3], name=r[4], etype=r[5], gaz_id=r[6] or None,
+                   sentence="", source=r[7])
+
+
+_MENTION_COLS = "doc_id, start, end_, text, name, etype, gaz_id, source"
+
+
+def _pack(doc: Document, mentions: list[Mention], relations: list[Relation]) -> bytes:
+    data = {"mentions": [asdict(m) for m in mentions], "relations": [asdict(r) for r in relations]}
+    return zlib.compress(json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8"), 6)
+
+
+def _unpack(blob: bytes) -> tuple[list[Mention], list[Relation]]:
+    data = json.loads(zlib.decompress(blob))
+    mentions = [Mention(**m) for m in data["mentions"]]
+    relations = [Relation(**{**r, "subject": Mention(**r["subject"]), "object": Mention(**r["object"])})
+                 for r in data["relations"]]
+    return mentions, relations
+
+
+def _distinct(mentions: list[Mention], relations: list[Relation]) -> list[Mention]:
+    return list(dict.fromkeys(mentions + [x for r in relations for x in (r.subject, r.object)]))
+
+
+def doc_part(doc: Document, mentions: list[Mention], relations: list[Relation], key: dict[Mention, str],
+             iri: dict[str, URIRef]) -> Iterator[tuple]:
+    """Every triple a document contributes: its node, its mentions, its relations and their statements."""
+    yield from document_triples(doc)
+    for m in _distinct(mentions, relations):
+        if m.source != "adjective":
+            yield from mention_triples(m, iri[key[_bare(m)]])
+    for r in relations:
+        ks, ko = key[_bare(r.subject)], key[_bare(r.object)]
+        yield from relation_triples(r, ks, ko, iri[ks], iri[ko])
+
+
+class StoreWriter:
+    """The one writer of a store (hold ``writer_lock``): adds batches of extracted documents."""
+
+    def __init__(self, root: Path, lex: Lexicon, model: str, fingerprint: str) -> None:
+        self.root, self.lex, self.model = root, lex, model
+        root.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(root / DB, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(_SCHEMA)
+        meta = dict(self.db.execute("SELECT k, v FROM meta"))
+        if meta.get("format", str(FORMAT)) != str(FORMAT):
+            raise KgError(f"store {root} was written by another version of kg (format {meta['format']}); "
+                          "build a new store")
+        if meta.get("rules", fingerprint) != fingerprint:
+            raise KgError(f"store {root} was built with other rules or gazetteers; its records would not match "
+                          "what they extract now: build a new store (use --cache DIR to skip re-parsing)")
+        self._set("format", str(FORMAT))
+        self._set("rules", fingerprint)
+        self._cleanup()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _set(self, k: str, v: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (k, v))
+
+    def _get(self, k: str) -> str | None:
+        row = self.db.execute("SELECT v FROM meta WHERE k = ?", (k,)).fetchone()
+        return row[0] if row else None
+
+    def documents(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT sha256 FROM document")}
+
+    def count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM document").fetchone()[0]
+
+    def _cleanup(self) -> None:
+        """Remove Oxigraph directories left by interrupted batches, and all but the current and previous one."""
+        keep = {self._get("current"), self._get("previous")}
+        for d in self.root.glob("oxigraph-*"):
+            if d.name not in keep:
+                shutil.rmtree(d, ignore_errors=True)
+
+    # -- resolution -------------------------------------------------------------------------------------
+
+    def _stored_alias(self, text: str) -> tuple[tuple, str] | None:
+        row = self.db.execute("SELECT first, key FROM alias WHERE text = ?", (text,)).fetchone()
+        return (tuple(json.loads(row[0])), row[1]) if row else None
+
+    def _has_reader(self, column: str, value: str) -> bool:
+        return self.db.execute(f"SELECT 1 FROM mention WHERE {column} = ? LIMIT 1", (value,)).fetchone() is not None
+
+    def _resolve_batch(self, new: list[Mention]) -> tuple[dict[Mention, str], dict[Mention, str]] | None:
+        """Keys of the new mentions, resolved against the stored state, or None if an old mention's key could
+        change (then everything is re-resolved). Also returns the post-alias keys (the surname step's input)."""
+        base = {m: base_key(m) for m in new}
+        declared = alias_map(new, base)
+        merged: dict[str, tuple[tuple, str]] = {}
+        for text, (first, key) in declared.items():
+            stored = self._stored_alias(text)
+            if stored is None:
+                if self._has_reader("alias_reader", text):
+                    return None  # an old mention named like this alias would now be redirected
+                merged[text] = (first, key)
+            elif first < stored[0]:
+                if key != stored[1]:
+                    return None  # an earlier declaration now wins: old readers of it move
+                merged[text] = (first, key)
+            else:
+                merged[text] = stored
+        post: dict[Mention, str] = {}
+        for m, k in base.items():
+            a = alias_reader(m, k)
+            if a is not None:
+                hit = merged.get(a) or self._stored_alias(a)
+                if hit is not None:
+                    k = hit[1]
+            post[m] = k
+        pool: dict[str, set[str]] = {}
+        by_doc: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for m, k in post.items():
+            last = surname_of_full_name(m)
+            if last is None:
+                continue
+            if last not in pool:
+                pool[last] = {r[0] for r in self.db.execute("SELECT key FROM pool WHERE surname = ?", (last,))}
+            if k not in pool[last] and self._has_reader("surname_alone", last):
+                return None  # an old surname alone may now have two candidates, or a first one
+            pool[last].add(k)
+            by_doc[(m.doc_id, last)].add(k)
+        for m in post:
+            last = surname_alone(m, post[m])
+            if last is not None and last not in pool:
+                pool[last] = {r[0] for r in self.db.execute("SELECT key FROM pool WHERE surname = ?", (last,))}
+        self._aliases, self._pool = merged, pool
+        return {m: pick_surname(m, k, by_doc, pool) for m, k in post.items()}, post
+
+    def _write_resolution_state(self, aliases: dict, pools: dict[str, set[str]]) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO alias VALUES (?, ?, ?)",
+                            [(t, json.dumps(list(first), ensure_ascii=False), k) for t, (first, k) in aliases.items()])
+        self.db.executemany("INSERT OR IGNORE INTO pool VALUES (?, ?)",
+                            [(s, k) for s, ks in pools.items() for k in ks])
+
+    def _resolve_all(self, new: list[Mention]
+                     ) -> tuple[dict[Mention, str], dict[Mention, str], set[str], set[str]]:
+        """Re-resolve every stored mention with the new ones (kg.resolve.mention_keys over all of them).
+        Returns the keys, post-alias keys, the old documents whose mentions changed key, and the keys that
+        gained or lost old mentions."""
+        old_rows = self.db.execute(f"SELECT {_MENTION_COLS}, key, surname_alone FROM mention").fetchall()
+        old = {_from_row(r): r[8] for r in old_rows}
+        old_alone = {_from_row(r): r[9] for r in old_rows}
+        everything = list(old) + new
+        keys = mention_keys(everything)
+        base = {m: base_key(m) for m in everything}
+        aliases = alias_map(everything, base)
+        post = {m: (aliases[a][1] if (a := alias_reader(m, base[m])) is not None and a in aliases else base[m])
+                for m in everything}
+        moved = {m.doc_id for m, k in old.items() if keys[m] != k}
+        shifted = {k for m in old if keys[m] != old[m] for k in (keys[m], old[m])}
+        self.db.execute("DELETE FROM alias")
+        self.db.execute("DELETE FROM pool")
+        pools: dict[str, set[str]] = defaultdict(set)
+        for m in everything:
+            last = surname_of_full_name(m)
+            if last is not None:
+                pools[last].add(post[m])
+        self._write_resolution_state(aliases, pools)
+        self.db.executemany("UPDATE mention SET key = ?, surname_alone = ? WHERE doc_id = ? AND start = ? AND "
+                            "end_ = ? AND text = ? AND name = ? AND etype = ? AND gaz_id = ? AND source = ?",
+                            [(keys[m], surname_alone(m, post[m]), *_row(m, "", "")[:8]) for m in old
+                             if keys[m] != old[m] or surname_alone(m, post[m]) != old_alone[m]])
+        return keys, post, moved, shifted
+
+    # -- entities ---------------------------------------------------------------------------------------
+
+    def _entity_row(self, key: str):
+        return self.db.execute("SELECT slug, iri, name, etype, qid, aliases, stats FROM entity WHERE key = ?",
+                               (key,)).fetchone()
+
+    def _stats_from_mentions(self, key: str) -> Stats:
+        stats = Stats()
+        for r in self.db.execute(f"SELECT {_MENTION_COLS} FROM mention WHERE key = ?", (key,)):
+            stats.add(_from_row(r))
+        return stats
+
+    # -- the batch --------------------------------------------------------------------------------------
+
+    def add_batch(self, batch: list[tuple[Document, list[Mention], list[Relation]]],
+                  validate: bool = True) -> BatchReport:
+        """Add extracted documents (none of them already stored) in one transaction; all or nothing."""
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            report = self._add(batch, validate)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        self._cleanup()
+        return report
+
+    def _add(self, batch, validate: bool) -> BatchReport:
+        db = self.db
+        new = list(dict.fromkeys(_bare(m) for _, ms, rs in batch for m in _distinct(ms, rs)))
+        fast = self._resolve_batch(new)
+        moved: set[str] = set()
+        if fast is not None:
+            keys, post = fast
+            self._write_resolution_state(self._aliases, self._pool)
+            touched = sorted(set(keys.values()))
+            stats = {}
+            for k in touched:
+                row = self._entity_row(k)
+                stats[k] = Stats.from_json(json.loads(row[6])) if row else Stats()
+            for m in sorted(new, key=order):
+                stats[keys[m]].add(m)
+        else:
+            keys, post, moved, shifted = self._resolve_all(new)
+            touched = sorted({keys[m] for m in new} | shifted)
+            stats = {}
+        db.executemany(f"INSERT INTO mention ({_MENTION_COLS}, key, alias_reader, surname_alone) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [_row(m, keys[m], post[m]) for m in new])
+        if fast is None:
+            # after the full re-resolution, recompute the statistics of every key that gained or lost mentions
+            for k in touched:
+                stats[k] = self._stats_from_mentions(k)
+        # new or changed entities, and their slugs
+        changed: dict[str, Entity] = {}
+        old_rows: dict[str, tuple] = {}
+        gone: list[str] = []
+        for k in touched:
+            row = self._entity_row(k)
+            if row is not None:
+                old_rows[k] = row
+            if not stats[k].all_names:
+                gone.append(k)
+                continue
+            e = make_entity(k, stats[k], self.lex)
+            if row is None or (row[2], row[3], row[4], json.loads(row[5])) != (e.name, e.etype, e.qid,
+                                                                               sorted(e.aliases)):
+                changed[k] = e
+            db.execute("INSERT OR REPLACE INTO entity VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       (k, slug(e.name), row[1] if row else "", e.name, e.etype, e.qid,
+                        json.dumps(sorted(e.aliases), ensure_ascii=False),
+                        json.dumps(stats[k].to_json(), ensure_ascii=False)))
+        for k in gone:
+            db.execute("DELETE FROM entity WHERE key = ?", (k,))
+        slugs = {old_rows[k][0] for k in old_rows if k in changed or k in gone} | {slug(e.name) for e in
+                                                                                   changed.values()}
+        by_slug = {s: [r[0] for r in db.execute("SELECT key FROM entity WHERE slug = ?", (s,))] for s in slugs}
+        iris = slug_iris({s: ks for s, ks in by_slug.items() if ks})
+        renamed = []
+        for k, iri in iris.items():
+            row = self._entity_row(k)
+            if row[1] != str(iri):
+                if row[1]:
+                    renamed.append(k)
+                db.execute("UPDATE entity SET iri = ? WHERE key = ?", (str(iri), k))
+        # old documents to rewrite: their mentions moved, or name an actor whose IRI changed
+        if renamed:
+            moved |= {r[0] for r in db.execute(
+                f"SELECT DISTINCT doc_id FROM mention WHERE key IN ({','.join('?' * len(renamed))})", renamed)}
+        new_ids = {d.doc_id for d, _, _ in batch}
+        moved -= new_ids
+        db.executemany("INSERT INTO document VALUES (?, ?, ?, ?, ?)",
+                       [(d.sha256, d.doc_id, d.path, d.title, _pack(d, ms, rs)) for d, ms, rs in batch])
+        # the triples: removed (old descriptions of changed actors, old documents rewritten) and added
+        stale_iris = sorted({old_rows[k][1] for k in (*changed, *gone, *renamed) if k in old_rows and old_rows[k][1]})
+        add = Graph()
+        for t in header_triples(self.model):
+            add.add(t)
+        for k in sorted(set(changed) | set(renamed)):
+            e = changed.get(k) or self._stored_entity(k)
+            for t in entity_triples(e, URIRef(self._entity_row(k)[1])):
+                add.add(t)
+        iri_of = _IriLookup(db)
+        for d, ms, rs in batch:
+            key_of = {_bare(m): keys[_bare(m)] for m in _distinct(ms, rs)}
+            for t in doc_part(d, ms, rs, key_of, iri_of):
+                add.add(t)
+        for doc_id in sorted(moved):
+            d, ms, rs = self._stored_document(doc_id)
+            key_of = {_from_row(r): r[8] for r in db.execute(
+                f"SELECT {_MENTION_COLS}, key FROM mention WHERE doc_id = ?", (doc_id,))}
+            for t in doc_part(d, ms, rs, key_of, iri_of):
+                add.add(t)
+        if validate:
+            self._validate(add, iri_of)
+        gen = int(self._get("generation") or 0) + 1
+        target = self.root / f"oxigraph-{gen}"
+        _write_oxigraph(self.root, self._get("current"), target, add, stale_iris, sorted(moved))
+        if self._get("current"):
+            self._set("previous", self._get("current"))
+        self._set("current", target.name)
+        self._set("generation", str(gen))
+        return BatchReport(len(batch), len(changed) + len(renamed), len(moved), fast is None)
+
+    def _stored_entity(self, key: str) -> Entity:
+        row = self._entity_row(key)
+        return Entity(key=key, name=row[2], etype=row[3], gaz_id=key[4:] if key.startswith("gaz:") else None,
+                      qid=row[4], aliases=set(json.loads(row[5])))
+
+    def _stored_document(self, doc_id: str) -> tuple[Document, list[Mention], list[Relation]]:
+        sha, path, title, blob = self.db.execute(
+            "SELECT sha256, path, title, records FROM document WHERE doc_id = ?", (doc_id,)).fetchone()
+        ms, rs = _unpack(blob)
+        return Document(path=path, text="", sha256=sha, title=title, segments=()), ms, rs
+
+    def _validate(self, add: Graph, iri_of: _IriLookup) -> None:
+        """SHACL over what the batch adds, with the class, name and one document of every actor it points to
+        (the shapes look one step away from a node, so this checks the batch as a full validation would)."""
+        from kg.validate import validate
+
+        g = Graph()
+        for t in add:
+            g.add(t)
+        described = set(add.subjects(RDF.type, None))
+        referenced = {o for o in add.objects() if isinstance(o, URIRef)} | set(add.subjects())
+        for node in sorted(referenced - described):
+            row = self.db.execute("SELECT key, name, etype FROM entity WHERE iri = ?", (str(node),)).fetchone()
+            if row is None:
+                if str(node).startswith(str(KGR["doc/"])):
+                    d = self.db.execute("SELECT path, sha256, title FROM document WHERE doc_id = ?",
+                                        (str(node).rsplit("/", 1)[1],)).fetchone()
+                    if d:
+                        for t in document_triples(Document(path=d[0], text="", sha256=d[1], title=d[2],
+                                                           segments=())):
+                            g.add(t)
+                continue
+            g.add((node, RDF.type, KGO[row[2]]))
+            g.add((node, RDFS.label, Literal(row[1])))
+            doc = self.db.execute("SELECT doc_id FROM mention WHERE key = ? AND source != 'adjective' LIMIT 1",
+                                  (row[0],)).fetchone()
+            if doc:
+                g.add((node, KGO.mentionedIn, KGR[f"doc/{doc[0]}"]))
+                g.add((KGR[f"doc/{doc[0]}"], RDF.type, KGO.Document))
+                d = self.db.execute("SELECT path, sha256, title FROM document WHERE doc_id = ?", (doc[0],)).fetchone()
+                for t in document_triples(Document(path=d[0], text="", sha256=d[1], title=d[2], segments=())):
+                    g.add(t)
+        violations = validate(g)
+        if violations:
+            raise KgError(f"the graph would break {len(violations)} constraint(s) of ontology/shapes.ttl, first: "
+                          f"{violations[0]}; this batch was not added")
+
+
+class _IriLookup(dict):
+    """Entity key -> IRI, read from the entity table on first use."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        super().__init__()
+        self.db = db
+
+    def __missing__(self, key: str) -> URIRef:
+        iri = URIRef(self.db.execute("SELECT iri FROM entity WHERE key = ?", (key,)).fetchone()[0])
+        self[key] = iri
+        return iri
+
+
+def _ox(term):
+    import pyoxigraph as ox
+
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if term.datatype is not None:
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+    if term.language:
+        return ox.Literal(str(term), language=term.language)
+    return ox.Literal(str(term))
+
+
+def _write_oxigraph(root: Path, current: str | None, target: Path, add: Graph, stale_iris: list[str],
+                    rewritten_docs: list[str]) -> None:
+    """The new Oxigraph directory: a checkpoint of the current one, minus what changed, plus ``add``."""
+    import pyoxigraph as ox
+
+    from kg.query import ontology_files
+
+    shutil.rmtree(target, ignore_errors=True)
+    if current:
+        ox.Store.read_only(str(root / current)).backup(str(target))
+    store = ox.Store(str(target))
+    kgo, rdf = str(KGO._NS), str(RDF)
+    supported_by_old: set[tuple] = set()
+    for chunk in _chunks(rewritten_docs, 200):
+        values = " ".join(f"<{KGR['doc/' + d]}>" for d in chunk)
+        for s in store.query(f"SELECT ?s ?p ?o WHERE {{ VALUES ?d {{ {values} }} ?st <{kgo}source> ?d ; "
+                             f"<{rdf}subject> ?s ; <{rdf}predicate> ?p ; <{rdf}object> ?o }}"):
+            supported_by_old.add((s["s"], s["p"], s["o"]))
+        store.update(
+            f"DELETE {{ ?e <{kgo}mention> ?m . ?m ?p ?o }} WHERE {{ VALUES ?d {{ {values} }} "
+            f"?m <{kgo}document> ?d ; ?p ?o . ?e <{kgo}mention> ?m }} ;\n"
+            f"DELETE {{ ?e <{kgo}mentionedIn> ?d }} WHERE {{ VALUES ?d {{ {values} }} ?e <{kgo}mentionedIn> ?d }} ;\n"
+            f"DELETE {{ ?st ?p ?o }} WHERE {{ VALUES ?d {{ {values} }} ?st <{kgo}source> ?d ; ?p ?o }} ;\n"
+            f"DELETE {{ ?d ?p ?o }} WHERE {{ VALUES ?d {{ {values} }} ?d ?p ?o }}")
+    described = [str(RDF.type), str(RDFS.label), "http://www.w3.org/2004/02/skos/core#altLabel",
+                 "http://www.w3.org/2002/07/owl#sameAs"]
+    for chunk in _chunks(stale_iris, 200):
+        values = " ".join(f"<{i}>" for i in chunk)
+        props = " ".join(f"<{p}>" for p in described)
+        store.update(f"DELETE {{ ?e ?p ?o }} WHERE {{ VALUES ?e {{ {values} }} VALUES ?p {{ {props} }} ?e ?p ?o }}")
+    store.update(f"DELETE WHERE {{ <{BUILD}> ?p ?o }}")
+    store.bulk_extend(ox.Quad(_ox(s), _ox(p), _ox(o)) for s, p, o in add)
+    for s, p, o in sorted(supported_by_old, key=str):  # a direct edge no statement states any more goes
+        stated = store.query(f"ASK {{ ?st <{rdf}subject> ?s ; <{rdf}predicate> ?p ; <{rdf}object> ?o }}",
+                             substitutions={ox.Variable("s"): s, ox.Variable("p"): p, ox.Variable("o"): o})
+        if not bool(stated):
+            store.remove(ox.Quad(s, p, o))
+    onto = ox.NamedNode(str(ONTOLOGY_GRAPH))
+    if store.contains_named_graph(onto):
+        store.remove_graph(onto)
+    for f in ontology_files():
+        if f.name != "shapes.ttl":
+            store.load(path=str(f), format=ox.RdfFormat.TURTLE, to_graph=onto)
+    store.flush()
+    del store
+
+
+def _chunks(items: list, n: int) -> Iterator[list]:
+    for i in range(0, len(items), n):
+        yield items[i:i + n]

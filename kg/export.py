@@ -68,6 +68,50 @@ def _sorted_lines(text: str) -> bytes:
     return ("\n".join(sorted({line for line in text.splitlines() if line.strip()})) + "\n").encode("utf-8")
 
 
+def documents(graph: Graph) -> list[URIRef]:
+    return sorted(d for d in graph.subjects(RDF.type, KGO.Document) if isinstance(d, URIRef))
+
+
+def document_graph(graph: Graph, doc: URIRef) -> Graph:
+    """What one document states: its relation triples and their statements, its mentions, which actors it
+    mentions. Read through triple patterns, so it is as cheap on an Oxigraph store as in memory."""
+    g = Graph()
+    for st in graph.subjects(KGO.source, doc):
+        for p, o in graph.predicate_objects(st):
+            g.add((st, p, o))
+        s, p, o = graph.value(st, RDF.subject), graph.value(st, RDF.predicate), graph.value(st, RDF.object)
+        if (s, p, o) in graph:
+            g.add((s, p, o))
+    for mn in graph.subjects(KGO.document, doc):
+        for p, o in graph.predicate_objects(mn):
+            g.add((mn, p, o))
+        for actor in graph.subjects(KGO.mention, mn):
+            g.add((actor, KGO.mention, mn))
+    for actor in graph.subjects(KGO.mentionedIn, doc):
+        g.add((actor, KGO.mentionedIn, doc))
+    return g
+
+
+def shared_graph(graph: Graph) -> Graph:
+    """Everything no single document owns: the actors (class, names, Wikidata), the documents, the build."""
+    relation = {KGO[p] for p in PREDICATES}
+    owned_by_doc = (KGO.mention, KGO.mentionedIn)
+    g = Graph()
+    for s, p, o in graph.triples((None, None, None)):
+        if p in owned_by_doc or (s, RDF.type, KGO.Statement) in graph or (s, RDF.type, KGO.Mention) in graph:
+            continue
+        if p in relation and _stated(graph, s, p, o):
+            continue
+        g.add((s, p, o))
+    return g
+
+
+def _stated(graph: Graph, s, p, o) -> bool:
+    """Whether a statement gives this direct relation triple a source document (then that document owns it)."""
+    return any((st, RDF.predicate, p) in graph and (st, RDF.object, o) in graph and (st, KGO.source, None) in graph
+               for st in graph.subjects(RDF.subject, s))
+
+
 def by_document(graph: Graph) -> Dataset:
     """The graph split into named graphs: what each document states in its own graph (the relation
     triples, their statements, the mentions), everything else (actors, documents) in the default graph.
@@ -75,35 +119,13 @@ def by_document(graph: Graph) -> Dataset:
     ds = Dataset()
     for prefix, ns in PREFIXES.items():
         ds.bind(prefix, ns)
-    placed = set()
-
-    def put(doc, triple):
-        ds.graph(doc).add(triple)
-        placed.add(triple)
-
-    for st in graph.subjects(RDF.type, KGO.Statement):
-        doc = graph.value(st, KGO.source)
-        if doc is None:
-            continue
-        for p, o in graph.predicate_objects(st):
-            put(doc, (st, p, o))
-        s, p, o = graph.value(st, RDF.subject), graph.value(st, RDF.predicate), graph.value(st, RDF.object)
-        if (s, p, o) in graph:
-            put(doc, (s, p, o))
-    for mn in graph.subjects(RDF.type, KGO.Mention):
-        doc = graph.value(mn, KGO.document)
-        if doc is None:
-            continue
-        for p, o in graph.predicate_objects(mn):
-            put(doc, (mn, p, o))
-        for actor in graph.subjects(KGO.mention, mn):
-            put(doc, (actor, KGO.mention, mn))
-    for actor, doc in graph.subject_objects(KGO.mentionedIn):
-        put(doc, (actor, KGO.mentionedIn, doc))
+    for doc in documents(graph):
+        named = ds.graph(doc)
+        for t in document_graph(graph, doc):
+            named.add(t)
     default = ds.default_graph if hasattr(ds, "default_graph") else ds.default_context
-    for t in graph:
-        if t not in placed:
-            default.add(t)
+    for t in shared_graph(graph):
+        default.add(t)
     return ds
 
 

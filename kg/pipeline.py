@@ -36,7 +36,7 @@ class StoreResult:
     added: int  # new documents in this run
     total: int  # documents in the store after it
     batches: int
-    full_resolutions: int  # batches that had to re-resolve every stored mention
+    reresolved: int  # batches in which some stored mentions had to be resolved again
     skipped: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -140,7 +140,7 @@ def build_store(paths: Iterable[str], store_dir: str, gazetteers: tuple[str, ...
             for batch in _batches(progress(stream) if progress else stream, batch_size):
                 report = writer.add_batch(batch, validate=validate)
                 batches += 1
-                full += report.full_resolution
+                full += report.reresolved
             total = writer.count()
         finally:
             writer.close()

@@ -14,6 +14,7 @@ import json
 import multiprocessing as mp
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -61,7 +62,15 @@ def load_graph(path: str, with_ontology: bool = True) -> Graph:
 
 
 def check_query(sparql: str):
-    """Parse a query and refuse anything that reaches outside the graph. Returns the algebra."""
+    """Parse a query and refuse anything that reaches outside the graph. Returns the algebra.
+
+    Cached by text: rdflib's parser takes milliseconds, more than Oxigraph takes to answer a
+    selective query, and endpoints and scripts send the same queries again and again."""
+    return _checked(sparql)
+
+
+@lru_cache(maxsize=512)
+def _checked(sparql: str):
     from rdflib.plugins.sparql.algebra import translateQuery
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
@@ -162,9 +171,80 @@ def _term(t: Any) -> dict | None:
     return d
 
 
-def _execute(graph: Graph, sparql: str, bindings: dict | None, row_cap: int = ROW_CAP) -> dict:
+def on_oxigraph(graph: Graph) -> bool:
+    return type(graph.store).__name__ == "OxigraphStore"
+
+
+_LEXEME = re.compile(r"""
+    (?P<comment>\#[^\n]*)
+  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+              |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<where>(?<![\w:?$])WHERE(?![\w:]))
+  | (?P<open>\{) | (?P<close>\})
+""", re.VERBOSE | re.IGNORECASE)
+
+
+def where_brace(sparql: str) -> int | None:
+    """Offset just inside the opening brace of the query's WHERE group, found by SPARQL's lexical rules
+    (comments, strings and IRIs skipped; an IRI cannot hold a space, so `?a < ?b` is not one), or None."""
+    depth, seen_where, form = 0, False, None
+    for m in _LEXEME.finditer(sparql):
+        kind = m.lastgroup
+        if kind in ("comment", "string", "iri"):
+            continue
+        if kind == "where" and depth == 0:
+            seen_where = True
+        elif kind == "open":
+            if depth == 0:
+                if form is None:
+                    form = "construct" if re.search(r"(?<![\w:?$])CONSTRUCT(?![\w:])", sparql[:m.start()],
+                                                    re.IGNORECASE) else "other"
+                    if form == "construct" and seen_where:
+                        return None  # CONSTRUCT WHERE { triples }: the short form takes triples only
+                if seen_where or form == "other":
+                    return m.end()
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+    return None
+
+
+def with_values(sparql: str, bindings: dict) -> str:
+    """The query with its bindings as a VALUES block opening its WHERE group (or, failing that, a trailing
+    VALUES clause), which SPARQL joins with the pattern before projection, as rdflib's initBindings does.
+    Oxigraph only substitutes projected variables, so this is how bound parameters reach it; at the head
+    of the group its planner starts from them. Each value is written by Oxigraph's own term serialiser
+    (N-Triples escaping), so a value is always one RDF term and never becomes query syntax."""
+    if not bindings:
+        return sparql
+    import pyoxigraph as ox
+
+    def term(v) -> str:
+        if isinstance(v, URIRef):
+            return str(ox.NamedNode(str(v)))
+        if isinstance(v, Literal) and v.language:
+            return str(ox.Literal(str(v), language=v.language))
+        if isinstance(v, Literal) and v.datatype:
+            return str(ox.Literal(str(v), datatype=ox.NamedNode(str(v.datatype))))
+        return str(ox.Literal(str(v)))
+
+    names = sorted(bindings)
+    values = f"VALUES ({' '.join('?' + str(n) for n in names)}) {{ ({' '.join(term(bindings[n]) for n in names)}) }}"
+    at = where_brace(sparql)
+    if at is None:
+        return f"{sparql}\n{values}"
+    return f"{sparql[:at]} {values} {sparql[at:]}"
+
+
+def execute(graph: Graph, sparql: str, bindings: dict | None, row_cap: int = ROW_CAP) -> dict:
+    """Run a query in this process (``run_query`` adds the time limit). On a store, Oxigraph's engine runs
+    it: rdflib would otherwise fall back to its own engine over the store's triple patterns."""
     query = check_query(sparql)
-    res = graph.query(query, initNs=PREFIXES, initBindings=bindings or {})
+    if on_oxigraph(graph):
+        res = graph.query(with_values(sparql, bindings or {}), initNs={k: str(v) for k, v in PREFIXES.items()})
+    else:
+        res = graph.query(query, initNs=PREFIXES, initBindings=bindings or {})
     if res.type == "ASK":
         return {"type": "ASK", "boolean": bool(res.askAnswer)}
     if res.type in ("CONSTRUCT", "DESCRIBE"):
@@ -187,7 +267,7 @@ def _execute(graph: Graph, sparql: str, bindings: dict | None, row_cap: int = RO
 
 def _worker(conn, graph: Graph, sparql: str, bindings: dict | None, row_cap: int) -> None:
     try:
-        conn.send(("ok", _execute(graph, sparql, bindings, row_cap)))
+        conn.send(("ok", execute(graph, sparql, bindings, row_cap)))
     except KgError as exc:
         conn.send(("kg", str(exc)))
     except Exception as exc:  # engine errors on a valid parse: report, don't crash

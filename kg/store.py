@@ -47,8 +47,8 @@ from kg.graph import (BUILD, document_triples, entity_triples, header_triples, m
 from kg.lexicon import Lexicon
 from kg.namespace import BASE, KGO, KGR
 from kg.records import Document, Entity, Mention, Relation
-from kg.resolve import (Stats, alias_map, alias_reader, base_key, make_entity, mention_keys, order, pick_surname,
-                        surname_alone, surname_of_full_name)
+from kg.resolve import (Stats, alias_map, alias_reader, base_key, declared_alias, make_entity, mention_keys, order,
+                        pick_surname, surname_alone, surname_of_full_name)
 
 DB = "kg.sqlite"
 ONTOLOGY_GRAPH = URIRef(BASE + "graph/ontology")
@@ -59,11 +59,13 @@ CREATE TABLE IF NOT EXISTS document (sha256 TEXT PRIMARY KEY, doc_id TEXT NOT NU
     title TEXT NOT NULL, records BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS mention (doc_id TEXT NOT NULL, start INTEGER NOT NULL, end_ INTEGER NOT NULL,
     text TEXT NOT NULL, name TEXT NOT NULL, etype TEXT NOT NULL, gaz_id TEXT NOT NULL, source TEXT NOT NULL,
-    key TEXT NOT NULL, alias_reader TEXT, surname_alone TEXT,
+    key TEXT NOT NULL, alias_reader TEXT, declares TEXT, feeds TEXT, alone TEXT,
     PRIMARY KEY (doc_id, start, end_, text, name, etype, gaz_id, source)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS mention_key ON mention (key);
 CREATE INDEX IF NOT EXISTS mention_alias ON mention (alias_reader) WHERE alias_reader IS NOT NULL;
-CREATE INDEX IF NOT EXISTS mention_surname ON mention (surname_alone) WHERE surname_alone IS NOT NULL;
+CREATE INDEX IF NOT EXISTS mention_declares ON mention (declares) WHERE declares IS NOT NULL;
+CREATE INDEX IF NOT EXISTS mention_feeds ON mention (feeds) WHERE feeds IS NOT NULL;
+CREATE INDEX IF NOT EXISTS mention_alone ON mention (alone) WHERE alone IS NOT NULL;
 CREATE TABLE IF NOT EXISTS alias (text TEXT PRIMARY KEY, first TEXT NOT NULL, key TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS pool (surname TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (surname, key));
 CREATE TABLE IF NOT EXISTS entity (key TEXT PRIMARY KEY, slug TEXT NOT NULL, iri TEXT NOT NULL, name TEXT NOT NULL,
@@ -139,7 +141,7 @@ class BatchReport:
     documents: int
     changed_entities: int
     rewritten_documents: int
-    full_resolution: bool
+    reresolved: bool  # some stored mentions had to be resolved again
 
 
 def _bare(m: Mention) -> Mention:
@@ -147,9 +149,25 @@ def _bare(m: Mention) -> Mention:
     return replace(m, sentence="")
 
 
-def _row(m: Mention, key: str, post_alias: str) -> tuple:
+def _alone(m: Mention) -> str | None:
+    """The surname a single-word person name could stand for, whatever its key (a superset of the mentions
+    that read a surname pool, which is all the store needs to know who might be affected)."""
+    return surname_alone(m, "person:")
+
+
+def _tokens(m: Mention) -> set[str]:
+    """What links a mention's resolution to others': aliases it declares or reads, surnames it feeds or reads."""
+    out = set()
+    for prefix, value in (("a:", declared_alias(m)), ("a:", alias_reader(m, base_key(m))),
+                          ("s:", surname_of_full_name(m)), ("s:", _alone(m))):
+        if value is not None:
+            out.add(prefix + value)
+    return out
+
+
+def _row(m: Mention, key: str) -> tuple:
     return (m.doc_id, m.start, m.end, m.text, m.name, m.etype, m.gaz_id or "", m.source, key,
-            alias_reader(m, base_key(m)), surname_alone(m, post_alias))
+            alias_reader(m, base_key(m)), declared_alias(m), surname_of_full_name(m), _alone(m))
 
 
 def _from_row(r) -> Mention:
@@ -242,24 +260,35 @@ class StoreWriter:
     def _has_reader(self, column: str, value: str) -> bool:
         return self.db.execute(f"SELECT 1 FROM mention WHERE {column} = ? LIMIT 1", (value,)).fetchone() is not None
 
-    def _resolve_batch(self, new: list[Mention]) -> tuple[dict[Mention, str], dict[Mention, str]] | None:
-        """Keys of the new mentions, resolved against the stored state, or None if an old mention's key could
-        change (then everything is re-resolved). Also returns the post-alias keys (the surname step's input)."""
+    def _conflicts(self, new: list[Mention]) -> set[str]:
+        """Tokens ("a:alias", "s:surname") where the new mentions could change how stored mentions resolve: an
+        alias declared for the first time (or earlier, for another actor) that stored mentions read, a full
+        name added to a surname that a stored mention stands alone for."""
         base = {m: base_key(m) for m in new}
-        declared = alias_map(new, base)
-        merged: dict[str, tuple[tuple, str]] = {}
-        for text, (first, key) in declared.items():
+        out = set()
+        for text, (first, key) in alias_map(new, base).items():
             stored = self._stored_alias(text)
-            if stored is None:
-                if self._has_reader("alias_reader", text):
-                    return None  # an old mention named like this alias would now be redirected
-                merged[text] = (first, key)
-            elif first < stored[0]:
-                if key != stored[1]:
-                    return None  # an earlier declaration now wins: old readers of it move
-                merged[text] = (first, key)
-            else:
-                merged[text] = stored
+            if (stored is None and self._has_reader("alias_reader", text)) or \
+                    (stored is not None and first < stored[0] and key != stored[1]):
+                out.add("a:" + text)
+        for m in new:
+            last = surname_of_full_name(m)
+            if last is not None and self._has_reader("alone", last):
+                a = alias_reader(m, base[m])
+                hit = self._stored_alias(a) if a is not None else None
+                k = hit[1] if hit else base[m]
+                if self.db.execute("SELECT 1 FROM pool WHERE surname = ? AND key = ?", (last, k)).fetchone() is None:
+                    out.add("s:" + last)
+        return out
+
+    def _resolve_batch(self, new: list[Mention]) -> tuple[dict[Mention, str], dict, dict]:
+        """Keys of new mentions that no stored mention's resolution depends on (no conflict tokens), resolved
+        against the stored alias map and surname pools; also the alias and pool entries to store."""
+        base = {m: base_key(m) for m in new}
+        merged: dict[str, tuple[tuple, str]] = {}
+        for text, (first, key) in alias_map(new, base).items():
+            stored = self._stored_alias(text)
+            merged[text] = (first, key) if stored is None or first < stored[0] else stored
         post: dict[Mention, str] = {}
         for m, k in base.items():
             a = alias_reader(m, k)
@@ -270,22 +299,20 @@ class StoreWriter:
             post[m] = k
         pool: dict[str, set[str]] = {}
         by_doc: dict[tuple[str, str], set[str]] = defaultdict(set)
+
+        def stored_pool(last: str) -> set[str]:
+            return {r[0] for r in self.db.execute("SELECT key FROM pool WHERE surname = ?", (last,))}
+
         for m, k in post.items():
             last = surname_of_full_name(m)
-            if last is None:
-                continue
-            if last not in pool:
-                pool[last] = {r[0] for r in self.db.execute("SELECT key FROM pool WHERE surname = ?", (last,))}
-            if k not in pool[last] and self._has_reader("surname_alone", last):
-                return None  # an old surname alone may now have two candidates, or a first one
-            pool[last].add(k)
-            by_doc[(m.doc_id, last)].add(k)
+            if last is not None:
+                pool.setdefault(last, stored_pool(last)).add(k)
+                by_doc[(m.doc_id, last)].add(k)
         for m in post:
             last = surname_alone(m, post[m])
             if last is not None and last not in pool:
-                pool[last] = {r[0] for r in self.db.execute("SELECT key FROM pool WHERE surname = ?", (last,))}
-        self._aliases, self._pool = merged, pool
-        return {m: pick_surname(m, k, by_doc, pool) for m, k in post.items()}, post
+                pool[last] = stored_pool(last)
+        return {m: pick_surname(m, k, by_doc, pool) for m, k in post.items()}, merged, pool
 
     def _write_resolution_state(self, aliases: dict, pools: dict[str, set[str]]) -> None:
         self.db.executemany("INSERT OR REPLACE INTO alias VALUES (?, ?, ?)",
@@ -293,35 +320,63 @@ class StoreWriter:
         self.db.executemany("INSERT OR IGNORE INTO pool VALUES (?, ?)",
                             [(s, k) for s, ks in pools.items() for k in ks])
 
-    def _resolve_all(self, new: list[Mention]
-                     ) -> tuple[dict[Mention, str], dict[Mention, str], set[str], set[str]]:
-        """Re-resolve every stored mention with the new ones (kg.resolve.mention_keys over all of them).
-        Returns the keys, post-alias keys, the old documents whose mentions changed key, and the keys that
-        gained or lost old mentions."""
-        old_rows = self.db.execute(f"SELECT {_MENTION_COLS}, key, surname_alone FROM mention").fetchall()
-        old = {_from_row(r): r[8] for r in old_rows}
-        old_alone = {_from_row(r): r[9] for r in old_rows}
-        everything = list(old) + new
+    def _component(self, seeds: set[str], new: list[Mention]) -> tuple[dict[Mention, str], list[Mention]]:
+        """Stored mentions (with their keys) and new mentions linked to the seed tokens through shared alias
+        and surname tokens: a set whose resolution depends on nothing outside it."""
+        columns = {"a:": ("alias_reader", "declares"), "s:": ("feeds", "alone")}
+        new_tokens = {m: _tokens(m) for m in new}
+        old: dict[Mention, str] = {}
+        picked_new: set[Mention] = set()
+        seen: set[str] = set()
+        frontier = set(seeds)
+        while frontier:
+            tok = frontier.pop()
+            seen.add(tok)
+            found: list[set[str]] = []
+            for col in columns[tok[:2]]:
+                for r in self.db.execute(f"SELECT {_MENTION_COLS}, key FROM mention WHERE {col} = ?", (tok[2:],)):
+                    m = _from_row(r)
+                    if m not in old:
+                        old[m] = r[8]
+                        found.append(_tokens(m))
+            for m, toks in new_tokens.items():
+                if tok in toks and m not in picked_new:
+                    picked_new.add(m)
+                    found.append(toks)
+            for toks in found:
+                frontier |= toks - seen
+        return old, [m for m in new if m in picked_new]
+
+    def _resolve_component(self, seeds: set[str], new: list[Mention]
+                           ) -> tuple[dict[Mention, str], set[str], set[str], list[Mention]]:
+        """Re-resolve the component of the conflict tokens (kg.resolve.mention_keys over it, exact because
+        nothing outside it takes part) and store its new keys, alias and pool entries. Returns the keys of
+        its new mentions, the stored documents whose mentions moved, the keys that gained or lost mentions,
+        and the new mentions it covered."""
+        old, fresh = self._component(seeds, new)
+        everything = list(old) + fresh
         keys = mention_keys(everything)
         base = {m: base_key(m) for m in everything}
         aliases = alias_map(everything, base)
         post = {m: (aliases[a][1] if (a := alias_reader(m, base[m])) is not None and a in aliases else base[m])
                 for m in everything}
-        moved = {m.doc_id for m, k in old.items() if keys[m] != k}
-        shifted = {k for m in old if keys[m] != old[m] for k in (keys[m], old[m])}
-        self.db.execute("DELETE FROM alias")
-        self.db.execute("DELETE FROM pool")
+        changed = [m for m in old if keys[m] != old[m]]
         pools: dict[str, set[str]] = defaultdict(set)
         for m in everything:
             last = surname_of_full_name(m)
             if last is not None:
                 pools[last].add(post[m])
+        texts = {t[2:] for m in everything for t in _tokens(m) if t.startswith("a:")}
+        surnames = {t[2:] for m in everything for t in _tokens(m) if t.startswith("s:")}
+        self.db.executemany("DELETE FROM alias WHERE text = ?", [(t,) for t in sorted(texts)])
+        self.db.executemany("DELETE FROM pool WHERE surname = ?", [(x,) for x in sorted(surnames)])
         self._write_resolution_state(aliases, pools)
-        self.db.executemany("UPDATE mention SET key = ?, surname_alone = ? WHERE doc_id = ? AND start = ? AND "
-                            "end_ = ? AND text = ? AND name = ? AND etype = ? AND gaz_id = ? AND source = ?",
-                            [(keys[m], surname_alone(m, post[m]), *_row(m, "", "")[:8]) for m in old
-                             if keys[m] != old[m] or surname_alone(m, post[m]) != old_alone[m]])
-        return keys, post, moved, shifted
+        self.db.executemany("UPDATE mention SET key = ? WHERE doc_id = ? AND start = ? AND end_ = ? AND text = ? "
+                            "AND name = ? AND etype = ? AND gaz_id = ? AND source = ?",
+                            [(keys[m], *_row(m, "")[:8]) for m in changed])
+        moved = {m.doc_id for m in changed}
+        shifted = {k for m in changed for k in (keys[m], old[m])} | {keys[m] for m in fresh}
+        return {m: keys[m] for m in fresh}, moved, shifted, fresh
 
     # -- entities ---------------------------------------------------------------------------------------
 
@@ -354,28 +409,32 @@ class StoreWriter:
     def _add(self, batch, validate: bool) -> BatchReport:
         db = self.db
         new = list(dict.fromkeys(_bare(m) for _, ms, rs in batch for m in _distinct(ms, rs)))
-        fast = self._resolve_batch(new)
+        conflicts = self._conflicts(new)
+        keys: dict[Mention, str] = {}
         moved: set[str] = set()
-        if fast is not None:
-            keys, post = fast
-            self._write_resolution_state(self._aliases, self._pool)
-            touched = sorted(set(keys.values()))
-            stats = {}
-            for k in touched:
+        recount: set[str] = set()  # keys whose statistics are recounted from the stored mentions
+        if conflicts:
+            keys, moved, recount, covered = self._resolve_component(conflicts, new)
+            rest = [m for m in new if m not in keys]
+        else:
+            rest = new
+        fast_keys, aliases, pools = self._resolve_batch(rest)
+        self._write_resolution_state(aliases, pools)
+        keys.update(fast_keys)
+        db.executemany(f"INSERT INTO mention ({_MENTION_COLS}, key, alias_reader, declares, feeds, alone) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [_row(m, keys[m]) for m in new])
+        stats: dict[str, Stats] = {}
+        for k in sorted(recount):
+            stats[k] = self._stats_from_mentions(k)
+        for m in sorted(rest, key=order):
+            k = keys[m]
+            if k in recount:
+                continue  # counted from the stored rows, which hold the new mentions by now
+            if k not in stats:
                 row = self._entity_row(k)
                 stats[k] = Stats.from_json(json.loads(row[6])) if row else Stats()
-            for m in sorted(new, key=order):
-                stats[keys[m]].add(m)
-        else:
-            keys, post, moved, shifted = self._resolve_all(new)
-            touched = sorted({keys[m] for m in new} | shifted)
-            stats = {}
-        db.executemany(f"INSERT INTO mention ({_MENTION_COLS}, key, alias_reader, surname_alone) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [_row(m, keys[m], post[m]) for m in new])
-        if fast is None:
-            # after the full re-resolution, recompute the statistics of every key that gained or lost mentions
-            for k in touched:
-                stats[k] = self._stats_from_mentions(k)
+            stats[k].add(m)
+        touched = sorted(stats)
         # new or changed entities, and their slugs
         changed: dict[str, Entity] = {}
         old_rows: dict[str, tuple] = {}
@@ -445,7 +504,7 @@ class StoreWriter:
             self._set("previous", self._get("current"))
         self._set("current", target.name)
         self._set("generation", str(gen))
-        return BatchReport(len(batch), len(changed) + len(renamed), len(moved), fast is None)
+        return BatchReport(len(batch), len(changed) + len(renamed), len(moved), bool(conflicts))
 
     def _stored_entity(self, key: str) -> Entity:
         row = self._entity_row(key)

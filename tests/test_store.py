@@ -184,3 +184,42 @@ def test_a_store_fed_in_any_batches_holds_the_graph_of_a_build_of_everything(tmp
         writer.add_batch(records[i:], validate=False)
     writer.close()
     assert _nt(open_store(root, with_ontology=False)) == _full(records)
+
+
+def test_queries_on_a_store_run_on_oxigraphs_engine_with_parameters_bound_safely(tmp_path, monkeypatch, nlp):
+    """rdflib silently falls back to its own (slow) engine when a store refuses a query; kg must not."""
+    import oxrdflib.store
+
+    from kg.query import execute, named_query
+
+    store = tmp_path / "store"
+    assert _kg("build", ROOT / "seeds", "--store", store).exit_code == 0
+    calls = []
+    real = oxrdflib.store.OxigraphStore.query
+    monkeypatch.setattr(oxrdflib.store.OxigraphStore, "query", lambda self, *a, **k: calls.append(a[0]) or
+                        real(self, *a, **k))
+    g = open_store(store)
+    sparql, bindings = named_query("funders-of", ["target=Ukraine"])
+    res = execute(g, sparql, bindings)
+    assert len(calls) == 1 and {r[0]["value"] for r in res["rows"]} == {"Pentagone", "États-Unis"}
+    for hostile in ['Ukraine" } ?a ?b ?c #', "x\n} UNION { ?s ?p ?o", "<http://x>", "\\u0022"]:
+        sparql, bindings = named_query("funders-of", [f"target={hostile}"])
+        assert execute(g, sparql, bindings)["rows"] == []
+    assert len(calls) == 5
+
+
+@pytest.mark.parametrize("sparql, head", [
+    ('PREFIX ex: <http://x/#WHERE> SELECT ?where WHERE { ?s ex:WHERE "a { WHERE" }',
+     'PREFIX ex: <http://x/#WHERE> SELECT ?where WHERE {'),
+    ("SELECT * { ?s ?p ?o FILTER(?o < 5) }", "SELECT * {"),
+    ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "CONSTRUCT { ?s ?p ?o } WHERE {"),
+    ("# SELECT * WHERE {\nSELECT (?a < ?b AS ?c) WHERE { ?s ?p ?o }", "# SELECT * WHERE {\nSELECT (?a < ?b AS ?c) WHERE {"),
+    ("SELECT * WHERE { ?s ?p '''x { '' WHERE''' }", "SELECT * WHERE {"),
+    ("CONSTRUCT WHERE { ?s ?p ?o }", None),  # short form: triples only, so the VALUES goes at the end
+])
+def test_bound_values_open_the_where_group_found_by_sparqls_lexical_rules(sparql, head):
+    from kg.query import check_query, where_brace, with_values
+
+    at = where_brace(sparql)
+    assert (sparql[:at] if at is not None else None) == head
+    check_query(with_values(sparql, {"s": Literal('v" } ?x ?y ?z #')}))

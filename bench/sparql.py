@@ -44,7 +44,7 @@ QUERIES = [("funders-of", "target=Ukraine"), ("leaders-of", "group=Wagner"), ("o
 
 def graph_of(n_triples: int, seed: int = 7) -> Graph:
     """About ``n_triples`` triples: 4 per actor, 7 per relation, hubs named Ukraine and Wagner."""
-    n_edges = n_triples // 9
+    n_edges = int(n_triples / 7.8)
     n_nodes = max(50, n_triples // 40)
     g = generated_graph(n_nodes, n_edges, n_docs=max(50, n_nodes // 20), seed=seed)
     rng = random.Random(seed)

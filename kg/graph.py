@@ -130,11 +130,15 @@ def mention_triples(m: Mention, node: URIRef) -> Iterator[Triple]:
     yield mn, KGO.evidence, Literal(_clean_literal(m.sentence))
 
 
-def relation_triples(r: Relation, s_key: str, o_key: str, s: URIRef, o: URIRef) -> Iterator[Triple]:
-    """The direct edge, and the statement that says which sentence states it."""
-    if s == o:
-        return
+def relation_triples(r: Relation, s_key: str, o_key: str, s: URIRef, o: URIRef, s_type: str,
+                     o_type: str) -> Iterator[Triple]:
+    """The direct edge, and the statement that says which sentence states it; nothing if the actors'
+    classes break the shapes' rules for this relation (a wrong edge is worse than a missing one)."""
+    from kg.validate import relation_allowed
+
     p = KGO[r.predicate]
+    if s == o or not relation_allowed(p, KGO[s_type], KGO[o_type]):
+        return
     yield s, p, o
     st = _stmt_iri(r, s_key, o_key)
     yield st, RDF.type, KGO.Statement
@@ -171,6 +175,7 @@ def build_graph(documents: list[Document], entities: dict[str, Entity], keys: di
                 g.add(t)
     for r in relations:
         s_key, o_key = keys[r.subject], keys[r.object]
-        for t in relation_triples(r, s_key, o_key, iris[s_key], iris[o_key]):
+        for t in relation_triples(r, s_key, o_key, iris[s_key], iris[o_key], entities[s_key].etype,
+                                  entities[o_key].etype):
             g.add(t)
     return g

@@ -196,7 +196,7 @@ def _distinct(mentions: list[Mention], relations: list[Relation]) -> list[Mentio
 
 
 def doc_part(doc: Document, mentions: list[Mention], relations: list[Relation], key: dict[Mention, str],
-             iri: dict[str, URIRef]) -> Iterator[tuple]:
+             iri: _Entities) -> Iterator[tuple]:
     """Every triple a document contributes: its node, its mentions, its relations and their statements."""
     yield from document_triples(doc)
     for m in _distinct(mentions, relations):
@@ -204,7 +204,7 @@ def doc_part(doc: Document, mentions: list[Mention], relations: list[Relation], 
             yield from mention_triples(m, iri[key[_bare(m)]])
     for r in relations:
         ks, ko = key[_bare(r.subject)], key[_bare(r.object)]
-        yield from relation_triples(r, ks, ko, iri[ks], iri[ko])
+        yield from relation_triples(r, ks, ko, iri[ks], iri[ko], iri.etype(ks), iri.etype(ko))
 
 
 class StoreWriter:
@@ -467,7 +467,11 @@ class StoreWriter:
                 if row[1]:
                     renamed.append(k)
                 db.execute("UPDATE entity SET iri = ? WHERE key = ?", (str(iri), k))
-        # old documents to rewrite: their mentions moved, or name an actor whose IRI changed
+        # old documents to rewrite: their mentions moved, or name an actor whose IRI or class changed
+        retyped = [k for k, e in changed.items() if k in old_rows and old_rows[k][3] != e.etype]
+        if retyped:
+            moved |= {r[0] for r in db.execute(
+                f"SELECT DISTINCT doc_id FROM mention WHERE key IN ({','.join('?' * len(retyped))})", retyped)}
         if renamed:
             moved |= {r[0] for r in db.execute(
                 f"SELECT DISTINCT doc_id FROM mention WHERE key IN ({','.join('?' * len(renamed))})", renamed)}
@@ -477,14 +481,14 @@ class StoreWriter:
                        [(d.sha256, d.doc_id, d.path, d.title, _pack(d, ms, rs)) for d, ms, rs in batch])
         # the triples: removed (old descriptions of changed actors, old documents rewritten) and added
         stale_iris = sorted({old_rows[k][1] for k in (*changed, *gone, *renamed) if k in old_rows and old_rows[k][1]})
-        add = Graph()
+        add: set[tuple] = set()
         for t in header_triples(self.model):
             add.add(t)
         for k in sorted(set(changed) | set(renamed)):
             e = changed.get(k) or self._stored_entity(k)
             for t in entity_triples(e, URIRef(self._entity_row(k)[1])):
                 add.add(t)
-        iri_of = _IriLookup(db)
+        iri_of = _Entities(db)
         for d, ms, rs in batch:
             key_of = {_bare(m): keys[_bare(m)] for m in _distinct(ms, rs)}
             for t in doc_part(d, ms, rs, key_of, iri_of):
@@ -517,26 +521,26 @@ class StoreWriter:
         ms, rs = _unpack(blob)
         return Document(path=path, text="", sha256=sha, title=title, segments=()), ms, rs
 
-    def _validate(self, add: Graph, iri_of: _IriLookup) -> None:
+    def _validate(self, add: set[tuple], iri_of: _Entities) -> None:
         """SHACL over what the batch adds, with the class, name and one document of every actor it points to
-        (the shapes look one step away from a node, so this checks the batch as a full validation would)."""
-        from kg.validate import validate
+        (the shapes look one step away from a node, so this checks the batch as a full validation would).
+        Mention nodes are left out while no shape names them (kg.validate.mention_free): they are most of
+        the triples and no constraint reads them."""
+        from kg.validate import mention_free, validate
 
+        skip = mention_free()
+        mentions = {t[0] for t in add if t[1] == RDF.type and t[2] == KGO.Mention} if skip else set()
         g = Graph()
         for t in add:
-            g.add(t)
-        described = set(add.subjects(RDF.type, None))
-        referenced = {o for o in add.objects() if isinstance(o, URIRef)} | set(add.subjects())
+            if t[0] not in mentions and not (skip and t[1] == KGO.mention):
+                g.add(t)
+        described = {t[0] for t in add if t[1] == RDF.type}
+        referenced = ({t[2] for t in add if isinstance(t[2], URIRef)} | {t[0] for t in add}) - mentions
         for node in sorted(referenced - described):
             row = self.db.execute("SELECT key, name, etype FROM entity WHERE iri = ?", (str(node),)).fetchone()
             if row is None:
                 if str(node).startswith(str(KGR["doc/"])):
-                    d = self.db.execute("SELECT path, sha256, title FROM document WHERE doc_id = ?",
-                                        (str(node).rsplit("/", 1)[1],)).fetchone()
-                    if d:
-                        for t in document_triples(Document(path=d[0], text="", sha256=d[1], title=d[2],
-                                                           segments=())):
-                            g.add(t)
+                    self._document_context(g, str(node).rsplit("/", 1)[1])
                 continue
             g.add((node, RDF.type, KGO[row[2]]))
             g.add((node, RDFS.label, Literal(row[1])))
@@ -544,27 +548,35 @@ class StoreWriter:
                                   (row[0],)).fetchone()
             if doc:
                 g.add((node, KGO.mentionedIn, KGR[f"doc/{doc[0]}"]))
-                g.add((KGR[f"doc/{doc[0]}"], RDF.type, KGO.Document))
-                d = self.db.execute("SELECT path, sha256, title FROM document WHERE doc_id = ?", (doc[0],)).fetchone()
-                for t in document_triples(Document(path=d[0], text="", sha256=d[1], title=d[2], segments=())):
-                    g.add(t)
-        violations = validate(g)
+                self._document_context(g, doc[0])
+        violations = validate(g, inplace=True)
         if violations:
             raise KgError(f"the graph would break {len(violations)} constraint(s) of ontology/shapes.ttl, first: "
                           f"{violations[0]}; this batch was not added")
 
+    def _document_context(self, g: Graph, doc_id: str) -> None:
+        d = self.db.execute("SELECT path, sha256, title FROM document WHERE doc_id = ?", (doc_id,)).fetchone()
+        if d:
+            for t in document_triples(Document(path=d[0], text="", sha256=d[1], title=d[2], segments=())):
+                g.add(t)
 
-class _IriLookup(dict):
-    """Entity key -> IRI, read from the entity table on first use."""
+
+class _Entities(dict):
+    """Entity key -> IRI (and class), read from the entity table on first use."""
 
     def __init__(self, db: sqlite3.Connection) -> None:
         super().__init__()
         self.db = db
+        self.types: dict[str, str] = {}
 
     def __missing__(self, key: str) -> URIRef:
-        iri = URIRef(self.db.execute("SELECT iri FROM entity WHERE key = ?", (key,)).fetchone()[0])
-        self[key] = iri
-        return iri
+        iri, etype = self.db.execute("SELECT iri, etype FROM entity WHERE key = ?", (key,)).fetchone()
+        self[key], self.types[key] = URIRef(iri), etype
+        return self[key]
+
+    def etype(self, key: str) -> str:
+        self[key]
+        return self.types[key]
 
 
 def _ox(term):
@@ -579,7 +591,7 @@ def _ox(term):
     return ox.Literal(str(term))
 
 
-def _write_oxigraph(root: Path, current: str | None, target: Path, add: Graph, stale_iris: list[str],
+def _write_oxigraph(root: Path, current: str | None, target: Path, add: set[tuple], stale_iris: list[str],
                     rewritten_docs: list[str]) -> None:
     """The new Oxigraph directory: a checkpoint of the current one, minus what changed, plus ``add``."""
     import pyoxigraph as ox

@@ -137,6 +137,7 @@ _FORMS = [
     ("ACME", "Acme Corporation", "Company", None, "acronym"),
     ("Acme Corporation", "Acme Corporation", "Company", None, "ner"),
     ("Acmé", "Acmé", "Organization", None, "ner"),
+    ("Acmé", "Acmé", "City", None, "ner"),  # votes can flip its class, and with it which relations hold
     ("Poutine", "Vladimir Poutine", "Person", "putin", "gazetteer"),
     ("Wagner", "Groupe Wagner", "MilitaryOrganization", "wagner", "gazetteer"),
     ("russes", "Russie", "Country", "russia", "adjective"),
@@ -154,8 +155,9 @@ def _records(spec: list[list[int]]) -> list[tuple[Document, list[Mention], list[
             text, name, etype, gaz, source = _FORMS[f]
             ms.append(Mention(doc.doc_id, 10 * j, 10 * j + len(text), text, name, etype, gaz, f"phrase {j}",
                               source))
-        agents = [m for m in ms if m.etype != "Country"]
-        rels = [Relation(a, "opposes", b, doc.doc_id, "phrase", 0, 5, "test") for a, b in zip(agents, agents[1:])]
+        preds = ("opposes", "memberOf", "locatedIn", "funds")
+        rels = [Relation(a, preds[j % 4], b, doc.doc_id, "phrase", 0, 5, "test")
+                for j, (a, b) in enumerate(zip(ms, ms[1:]))]
         out.append((doc, ms, rels))
     return out
 
@@ -223,3 +225,11 @@ def test_bound_values_open_the_where_group_found_by_sparqls_lexical_rules(sparql
     at = where_brace(sparql)
     assert (sparql[:at] if at is not None else None) == head
     check_query(with_values(sparql, {"s": Literal('v" } ?x ?y ?z #')}))
+
+
+def test_no_shape_reads_mentions_so_batch_validation_may_leave_them_out():
+    """The store validates each batch without its mention nodes (most of its triples); that is only sound
+    while ontology/shapes.ttl has no constraint on kgo:Mention or kgo:mention. If one is added, this fails."""
+    from kg.validate import mention_free
+
+    assert mention_free()

@@ -535,15 +535,20 @@ class StoreWriter:
             if t[0] not in mentions and not (skip and t[1] == KGO.mention):
                 g.add(t)
         described = {t[0] for t in add if t[1] == RDF.type}
-        referenced = ({t[2] for t in add if isinstance(t[2], URIRef)} | {t[0] for t in add}) - mentions
-        for node in sorted(referenced - described):
+        with_doc = {t[0] for t in add if t[1] == KGO.mentionedIn}
+        nodes = ({t[2] for t in add if isinstance(t[2], URIRef)} | {t[0] for t in add}) - mentions
+        for node in sorted(nodes - (described & with_doc)):
             row = self.db.execute("SELECT key, name, etype FROM entity WHERE iri = ?", (str(node),)).fetchone()
             if row is None:
-                if str(node).startswith(str(KGR["doc/"])):
+                if node not in described and str(node).startswith(str(KGR["doc/"])):
                     self._document_context(g, str(node).rsplit("/", 1)[1])
                 continue
-            g.add((node, RDF.type, KGO[row[2]]))
-            g.add((node, RDFS.label, Literal(row[1])))
+            if node not in described:
+                g.add((node, RDF.type, KGO[row[2]]))
+                g.add((node, RDFS.label, Literal(row[1])))
+            if node in with_doc:
+                continue
+            # one document the actor is mentioned in, from the store (its mentions may all be in old documents)
             doc = self.db.execute("SELECT doc_id FROM mention WHERE key = ? AND source != 'adjective' LIMIT 1",
                                   (row[0],)).fetchone()
             if doc:

@@ -78,6 +78,9 @@ def _drop_truncated(line: str) -> str:
     return stripped[: ends[-1].start() + 1] if ends else ""
 
 
+_SENT_END_SPACE = re.compile(r"[.!?…»]\s+")
+
+
 def segments(text: str, bp: Boilerplate) -> tuple[Segment, ...]:
     """Paragraphs of the article with boilerplate removed and repeats dropped, with offsets."""
     out: list[Segment] = []
@@ -100,8 +103,32 @@ def segments(text: str, bp: Boilerplate) -> tuple[Segment, ...]:
         if not body or key in seen:
             continue
         seen.add(key)
-        out.append(Segment(start + lead, body))
+        out.extend(split_long(Segment(start + lead, body)))
     return tuple(out)
+
+
+MAX_SEGMENT = 20_000  # characters: far under spaCy's nlp.max_length (1,000,000), and memory stays small
+
+
+def split_long(seg: Segment, limit: int = MAX_SEGMENT) -> list[Segment]:
+    """A paragraph longer than ``limit`` cut into pieces at sentence ends (else at a space, else anywhere),
+    each with its own offset, so one endless line (a scraped page with no newlines) parses like any text."""
+    out = []
+    start, text = seg.start, seg.text
+    while len(text) > limit:
+        window = text[:limit]
+        cut = max((m.end() for m in _SENT_END_SPACE.finditer(window)), default=0)
+        if cut < limit // 2:
+            cut = window.rfind(" ") + 1 if window.rfind(" ") >= limit // 2 else limit
+        piece = text[:cut].rstrip()
+        if piece:
+            out.append(Segment(start, piece))
+        rest = text[cut:]
+        lead = len(rest) - len(rest.lstrip())
+        start, text = start + cut + lead, rest.lstrip()
+    if text:
+        out.append(Segment(start, text))
+    return out
 
 
 def read_document(path: Path, bp: Boilerplate) -> Document:

@@ -56,3 +56,27 @@ def test_truncated_teaser_sentence_is_dropped(lex):
 def test_repeated_paragraph_is_kept_once(lex):
     segs = segments("La Pologne soutient l'Ukraine.\nLa Pologne soutient l’Ukraine.\n", lex.boilerplate)
     assert len(segs) == 1
+
+
+def test_a_line_longer_than_spacys_max_length_is_cut_at_sentence_ends_with_exact_offsets():
+    from kg.ingest import MAX_SEGMENT, segments
+    from kg.lexicon import default_lexicon
+
+    sentence = "Le Pentagone soutient l'Ukraine depuis février. "
+    text = "Titre\n" + sentence * 32_000  # one line of 1.5 million characters, over nlp.max_length
+    segs = segments(text, default_lexicon().boilerplate)
+    assert len(text) > 1_000_000 and len(segs) > 70
+    assert all(len(s.text) <= MAX_SEGMENT for s in segs)
+    assert all(text[s.start:s.start + len(s.text)] == s.text for s in segs)
+    assert all(s.text.endswith("février.") for s in segs[1:])  # cut after a sentence, never inside one
+
+
+def test_a_long_single_line_article_builds_with_evidence_at_its_offsets(tmp_path, nlp):
+    from kg.pipeline import build
+
+    filler = "Les discussions se poursuivent entre les délégations depuis plusieurs semaines. " * 400
+    text = "Titre\n" + filler + "Le Pentagone soutient l'Ukraine depuis février. " + filler
+    (tmp_path / "long.txt").write_text(text, encoding="utf-8")
+    result = build([str(tmp_path / "long.txt")])
+    rel = [r for r in result.relations if r.predicate == "supports"]
+    assert rel and all(text[r.sent_start:r.sent_end] == r.sentence for r in rel)

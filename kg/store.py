@@ -273,12 +273,15 @@ class StoreWriter:
                 out.add("a:" + text)
         for m in new:
             last = surname_of_full_name(m)
-            if last is not None and self._has_reader("alone", last):
-                a = alias_reader(m, base[m])
-                hit = self._stored_alias(a) if a is not None else None
-                k = hit[1] if hit else base[m]
-                if self.db.execute("SELECT 1 FROM pool WHERE surname = ? AND key = ?", (last, k)).fetchone() is None:
-                    out.add("s:" + last)
+            if last is None or "s:" + last in out:
+                continue
+            pool = {r[0] for r in self.db.execute("SELECT key FROM pool WHERE surname = ? LIMIT 2", (last,))}
+            if len(pool) >= 2:
+                continue  # a surname alone with two full names to choose from stays alone, however many come
+            a = alias_reader(m, base[m])
+            hit = self._stored_alias(a) if a is not None else None
+            if (hit[1] if hit else base[m]) not in pool and self._has_reader("alone", last):
+                out.add("s:" + last)
         return out
 
     def _resolve_batch(self, new: list[Mention]) -> tuple[dict[Mention, str], dict, dict]:
@@ -325,6 +328,10 @@ class StoreWriter:
         and surname tokens: a set whose resolution depends on nothing outside it."""
         columns = {"a:": ("alias_reader", "declares"), "s:": ("feeds", "alone")}
         new_tokens = {m: _tokens(m) for m in new}
+        by_token: dict[str, list[Mention]] = defaultdict(list)
+        for m, toks in new_tokens.items():
+            for t in toks:
+                by_token[t].append(m)
         old: dict[Mention, str] = {}
         picked_new: set[Mention] = set()
         seen: set[str] = set()
@@ -339,10 +346,10 @@ class StoreWriter:
                     if m not in old:
                         old[m] = r[8]
                         found.append(_tokens(m))
-            for m, toks in new_tokens.items():
-                if tok in toks and m not in picked_new:
+            for m in by_token.get(tok, ()):
+                if m not in picked_new:
                     picked_new.add(m)
-                    found.append(toks)
+                    found.append(new_tokens[m])
             for toks in found:
                 frontier |= toks - seen
         return old, [m for m in new if m in picked_new]
@@ -414,7 +421,7 @@ class StoreWriter:
         moved: set[str] = set()
         recount: set[str] = set()  # keys whose statistics are recounted from the stored mentions
         if conflicts:
-            keys, moved, recount, covered = self._resolve_component(conflicts, new)
+            keys, moved, recount, _ = self._resolve_component(conflicts, new)
             rest = [m for m in new if m not in keys]
         else:
             rest = new

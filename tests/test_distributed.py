@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from kg.cli import main
-from kg.lexicon import load_lexicon
 from kg.pipeline import build
 from kg.store import open_store
 

@@ -1,0 +1,101 @@
+"""Queries cannot reach the network or the filesystem, on either engine (rdflib in memory, Oxigraph store).
+
+Each case runs `kg query` against a listener on a loopback port that counts the connections it
+accepts, and a secret file whose text must never come back. The listener is checked to count (a
+control connection), so "zero connections" means the query really did not call out.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kg.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "kg-secret-7f3a9c"
+
+
+class Listener:
+    """Accepts and counts TCP connections on a free loopback port until closed."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.count = 0
+        self.open = True
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while self.open:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.count += 1
+            conn.close()
+
+    def close(self) -> None:
+        self.open = False
+        self.thread.join()
+        self.sock.close()
+
+
+@pytest.fixture()
+def listener():
+    lst = Listener()
+    with socket.create_connection(("127.0.0.1", lst.port)):
+        pass  # control: the counter works
+    deadline = __import__("time").monotonic() + 2
+    while lst.count < 1 and __import__("time").monotonic() < deadline:
+        __import__("time").sleep(0.01)
+    assert lst.count == 1
+    lst.count = 0
+    yield lst
+    lst.close()
+
+
+@pytest.fixture(scope="module")
+def graphs(tmp_path_factory, nlp):
+    """The seeds' graph as a Turtle file and as an Oxigraph store, and a secret file next to them."""
+    d = tmp_path_factory.mktemp("sec")
+    runner = CliRunner()
+    assert runner.invoke(main, ["build", str(ROOT / "seeds"), "--out", str(d / "out"), "--no-html"]).exit_code == 0
+    assert runner.invoke(main, ["build", str(ROOT / "seeds"), "--store", str(d / "store")]).exit_code == 0
+    (d / "secret.ttl").write_text(f'<http://x/s> <http://x/p> "{SECRET}" .\n', encoding="utf-8")
+    return {"file": d / "out" / "graph.ttl", "store": d / "store", "secret": d / "secret.ttl"}
+
+
+QUERIES = [
+    "SELECT * WHERE { SERVICE <http://127.0.0.1:{port}/sparql> { ?s ?p ?o } }",
+    "SELECT * WHERE { ?a ?b ?c OPTIONAL { SERVICE SILENT <http://127.0.0.1:{port}/> { ?s ?p ?o } } } LIMIT 1",
+    "SELECT * WHERE { { SELECT ?s WHERE { SERVICE <http://127.0.0.1:{port}/> { ?s ?p ?o } } } }",
+    "SELECT * WHERE { \\u0053ERVICE <http://127.0.0.1:{port}/> { ?s ?p ?o } }",
+    "SELECT * WHERE { SERVICE <http\\u003A//127.0.0.1:{port}/> { ?s ?p ?o } }",
+    "SELECT * FROM <http://127.0.0.1:{port}/g.ttl> WHERE { ?s ?p ?o }",
+    "SELECT * FROM NAMED <file://{secret}> WHERE { GRAPH ?g { ?s ?p ?o } }",
+    "SELECT * FROM <file://{secret}> WHERE { ?s ?p ?o }",
+    "LOAD <http://127.0.0.1:{port}/g.ttl>",
+    "LOAD <file://{secret}>",
+    "CONSTRUCT { ?s ?p ?o } WHERE { SERVICE <http://127.0.0.1:{port}/> { ?s ?p ?o } }",
+    "ASK { SERVICE <http://127.0.0.1:{port}/> { ?s ?p ?o } }",
+]
+
+
+@pytest.mark.parametrize("engine", ["file", "store"])
+@pytest.mark.parametrize("template", QUERIES)
+def test_a_query_cannot_call_out_or_read_files(engine, template, graphs, listener):
+    sparql = template.replace("{port}", str(listener.port)).replace("{secret}", str(graphs["secret"]))
+    res = CliRunner().invoke(main, ["query", str(graphs[engine]), sparql])
+    assert res.exit_code == 1, res.output
+    assert res.output.startswith("kg: error:") and len(res.output.strip().splitlines()) == 1
+    assert SECRET not in res.output
+    assert listener.count == 0

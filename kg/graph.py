@@ -173,6 +173,9 @@ def build_graph(documents: list[Document], entities: dict[str, Entity], keys: di
         for m in e.mentions:
             for t in mention_triples(m, iris[key]):
                 g.add(t)
+    for m, key in keys.items():  # "les forces russes" mentions Russia, though not by name
+        if m.source == "adjective":
+            g.add((iris[key], KGO.mentionedIn, doc_iri(m.doc_id)))
     for r in relations:
         s_key, o_key = keys[r.subject], keys[r.object]
         for t in relation_triples(r, s_key, o_key, iris[s_key], iris[o_key], entities[s_key].etype,

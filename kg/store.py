@@ -42,7 +42,7 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from kg.errors import KgError
-from kg.graph import (BUILD, document_triples, entity_triples, header_triples, mention_triples, relation_triples,
+from kg.graph import (BUILD, doc_iri, document_triples, entity_triples, header_triples, mention_triples, relation_triples,
                       slug, slug_iris)
 from kg.lexicon import Lexicon
 from kg.namespace import BASE, KGO, KGR
@@ -202,6 +202,8 @@ def doc_part(doc: Document, mentions: list[Mention], relations: list[Relation], 
     for m in _distinct(mentions, relations):
         if m.source != "adjective":
             yield from mention_triples(m, iri[key[_bare(m)]])
+        else:  # "les forces russes" mentions Russia, though not by name
+            yield iri[key[_bare(m)]], KGO.mentionedIn, doc_iri(doc.doc_id)
     for r in relations:
         ks, ko = key[_bare(r.subject)], key[_bare(r.object)]
         yield from relation_triples(r, ks, ko, iri[ks], iri[ko], iri.etype(ks), iri.etype(ko))
@@ -556,8 +558,7 @@ class StoreWriter:
             if node in with_doc:
                 continue
             # one document the actor is mentioned in, from the store (its mentions may all be in old documents)
-            doc = self.db.execute("SELECT doc_id FROM mention WHERE key = ? AND source != 'adjective' LIMIT 1",
-                                  (row[0],)).fetchone()
+            doc = self.db.execute("SELECT doc_id FROM mention WHERE key = ? LIMIT 1", (row[0],)).fetchone()
             if doc:
                 g.add((node, KGO.mentionedIn, KGR[f"doc/{doc[0]}"]))
                 self._document_context(g, doc[0])

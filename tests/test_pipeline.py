@@ -43,3 +43,21 @@ def test_a_changed_text_is_parsed_again(tmp_path, reference):
 
 def test_two_spacy_processes_give_the_same_graph(reference):
     assert serialize(build(SEEDS, workers=2).graph, "nt") == reference
+
+
+def test_an_actor_named_only_by_an_adjective_is_mentioned_in_its_document(tmp_path, nlp):
+    """"Les forces russes ont attaqué Kharkiv" names Russia by an adjective only; the build used to break
+    the shapes (an actor with no document) and write nothing."""
+    from click.testing import CliRunner
+    from rdflib import Graph
+
+    from kg.cli import main
+    from kg.namespace import KGO, KGR
+
+    (tmp_path / "a.txt").write_text("Attaque\n\nLes forces russes ont attaqué Kharkiv dans la nuit de lundi.\n",
+                                    encoding="utf-8")
+    res = CliRunner().invoke(main, ["build", str(tmp_path / "a.txt"), "--out", str(tmp_path / "o"), "--no-html"])
+    assert res.exit_code == 0, res.output
+    g = Graph().parse(tmp_path / "o" / "graph.ttl")
+    assert (KGR["russie"], KGO.attacks, KGR["kharkiv"]) in g
+    assert len(list(g.objects(KGR["russie"], KGO.mentionedIn))) == 1

@@ -16,13 +16,14 @@ from kg.errors import E_BINARY, E_EMPTY, E_ENCODING, E_NO_PATH, E_UNREADABLE, Kg
 from kg.lexicon import Boilerplate, norm
 from kg.records import Document, Segment
 
-SUFFIXES = (".txt",)
+SUFFIXES = (".txt", ".html", ".htm", ".jsonl")
+_HTML = (".html", ".htm")
 _SENT_END = re.compile(r"[.!?»\"”]\s+(?=\S)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def find_files(paths: Iterable[str]) -> list[Path]:
-    """Every .txt file under the given files and folders, sorted, each once.
+    """Every article file (.txt, .html, .htm, .jsonl) under the given files and folders, sorted, each once.
 
     A missing path is a user mistake and raises; folders are walked without following
     symlinks to folders, so a symlink loop cannot hang the walk.
@@ -131,38 +132,108 @@ def split_long(seg: Segment, limit: int = MAX_SEGMENT) -> list[Segment]:
     return out
 
 
-def read_document(path: Path, bp: Boilerplate) -> Document:
-    """One file as a Document; raises KgError with a one-line reason if it must be skipped."""
+def _read_bytes(path: Path) -> bytes:
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise KgError(E_UNREADABLE.format(path=path, detail=exc.strerror or exc)) from None
-    try:
-        text = _clean_text(decode(raw, str(path)))
-    except UnicodeDecodeError as exc:
-        raise KgError(E_ENCODING.format(path=path, detail=exc.reason)) from None
+
+
+def _document(name: str, text: str, digest_of: bytes, bp: Boilerplate, title: str | None = None) -> Document:
+    """A Document from decoded text; ``name`` is what skip messages and the graph call it."""
+    text = _clean_text(text)
     if not text.strip():
-        raise KgError(E_EMPTY.format(path=path))
+        raise KgError(E_EMPTY.format(path=name))
     segs = segments(text, bp)
     if not segs:
-        raise KgError(E_EMPTY.format(path=path) + " (only boilerplate)")
-    first = segs[0].text
-    # a headline is short; a first paragraph is not a title, so fall back to the file name
-    title = first if len(first) <= 150 else path.stem
-    return Document(path=path.as_posix(), text=text, sha256=hashlib.sha256(raw).hexdigest(),
-                    title=title, segments=segs)
+        raise KgError(E_EMPTY.format(path=name) + " (only boilerplate)")
+    if not title:
+        first = segs[0].text
+        # a headline is short; a first paragraph is not a title, so fall back to the file name
+        title = first if len(first) <= 150 else Path(name).stem
+    return Document(path=name, text=text, sha256=hashlib.sha256(digest_of).hexdigest(), title=_clean_text(title),
+                    segments=segs)
+
+
+def read_document(path: Path, bp: Boilerplate) -> Document:
+    """One text or HTML file as a Document; raises KgError with a one-line reason if it must be skipped."""
+    raw = _read_bytes(path)
+    if path.suffix.lower() in _HTML:
+        return _html_document(path, raw, bp)
+    try:
+        text = decode(raw, str(path))
+    except UnicodeDecodeError as exc:
+        raise KgError(E_ENCODING.format(path=path, detail=exc.reason)) from None
+    return _document(path.as_posix(), text, raw, bp)
+
+
+def _html_document(path: Path, raw: bytes, bp: Boilerplate) -> Document:
+    """The main text of a web page (trafilatura: navigation, ads, comments and footers dropped), paragraphs
+    one per line; the page's own title when it has one. Markup never reaches the text."""
+    import trafilatura
+
+    if not raw.strip():
+        raise KgError(E_EMPTY.format(path=path))
+    try:
+        doc = trafilatura.bare_extraction(raw, include_comments=False, include_tables=False, with_metadata=True)
+    except Exception as exc:  # a parser failure on a hostile page is a skip, not a crash
+        raise KgError(f"{path}: cannot extract text from this HTML page ({type(exc).__name__}), skipped") from None
+    text = getattr(doc, "text", None) if doc is not None else None
+    if not text or not text.strip():
+        raise KgError(f"{path}: no article text found in this HTML page, skipped")
+    title = getattr(doc, "title", None)
+    return _document(path.as_posix(), (title + "\n\n" if title else "") + text, raw, bp, title)
+
+
+def read_jsonl(path: Path, bp: Boilerplate) -> Iterator[Document | KgError]:
+    """One Document per line of ``{"id", "title", "text", "url", "date"}`` (only "text" is required), read
+    line by line so a file of any size streams; a bad line is skipped with its line number."""
+    import json
+
+    try:
+        fh = open(path, "rb")
+    except OSError as exc:
+        yield KgError(E_UNREADABLE.format(path=path, detail=exc.strerror or exc))
+        return
+    with fh:
+        for n, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            where = f"{path.as_posix()}:{n}"
+            try:
+                rec = json.loads(line.decode("utf-8-sig"))
+            except (UnicodeDecodeError, ValueError) as exc:
+                yield KgError(f"{where}: not a JSON object ({str(exc).splitlines()[0][:80]}), skipped")
+                continue
+            if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
+                yield KgError(f'{where}: a record needs a "text" string, skipped')
+                continue
+            if not rec["text"].strip():
+                yield KgError(f"{where}: empty text, skipped")
+                continue
+            rid = rec.get("id")
+            name = f"{path.as_posix()}#{rid if isinstance(rid, (str, int)) and str(rid) else n}"
+            title = rec.get("title") if isinstance(rec.get("title"), str) else None
+            try:
+                yield _document(name, rec["text"], rec["text"].encode("utf-8", "surrogatepass"), bp, title)
+            except KgError as exc:
+                yield exc
 
 
 def read_documents(paths: Iterable[str], bp: Boilerplate) -> Iterator[Document | KgError]:
     """Documents in path order; a file that cannot be used yields its KgError instead."""
     seen: set[str] = set()
     for f in find_files(paths):
-        try:
-            doc = read_document(f, bp)
-        except KgError as exc:
-            yield exc
-            continue
-        if doc.sha256 in seen:  # the same article twice is read once
-            continue
-        seen.add(doc.sha256)
-        yield doc
+        if f.suffix.lower() == ".jsonl":
+            items: Iterable[Document | KgError] = read_jsonl(f, bp)
+        else:
+            try:
+                items = [read_document(f, bp)]
+            except KgError as exc:
+                items = [exc]
+        for doc in items:
+            if isinstance(doc, KgError):
+                yield doc
+            elif doc.sha256 not in seen:  # the same article twice is read once
+                seen.add(doc.sha256)
+                yield doc

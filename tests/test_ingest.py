@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from kg.errors import KgError
@@ -80,3 +82,51 @@ def test_a_long_single_line_article_builds_with_evidence_at_its_offsets(tmp_path
     result = build([str(tmp_path / "long.txt")])
     rel = [r for r in result.relations if r.predicate == "supports"]
     assert rel and all(text[r.sent_start:r.sent_end] == r.sentence for r in rel)
+
+
+DATA = Path(__file__).resolve().parent / "data" / "inputs"
+
+
+def test_jsonl_records_become_documents_and_each_bad_line_is_one_skip_with_its_line_number():
+    from kg.ingest import read_documents
+    from kg.lexicon import default_lexicon
+
+    items = list(read_documents([str(DATA / "records.jsonl")], default_lexicon().boilerplate))
+    docs = [d for d in items if not isinstance(d, Exception)]
+    skips = [str(e) for e in items if isinstance(e, Exception)]
+    assert [d.path.rsplit("/", 1)[1] for d in docs] == ["records.jsonl#a1", "records.jsonl#a4", "records.jsonl#5"]
+    assert docs[0].title == "Wagner" and docs[0].text.startswith("Evgueni Prigojine dirige")
+    assert docs[2].title == "<script>alert(1)</script>"  # kept as text; the outputs escape it
+    assert [s.split(": ", 1)[0].rsplit("/", 1)[1] for s in skips] == [
+        "records.jsonl:2", "records.jsonl:3", "records.jsonl:4", "records.jsonl:6"]
+    assert "not a JSON object" in skips[0] and '"text" string' in skips[1] and "empty" in skips[2]
+
+
+def test_an_html_page_gives_its_article_text_without_navigation_scripts_or_footer():
+    from kg.ingest import read_documents
+    from kg.lexicon import default_lexicon
+
+    [doc] = list(read_documents([str(DATA / "page.html")], default_lexicon().boilerplate))
+    assert doc.title == "Le Pentagone annonce une aide à l'Ukraine"
+    assert "1,1 milliard de dollars à l'Ukraine" in doc.text
+    for junk in ("tracker", "Accueil", "newsletter", "Publicité", "Mentions légales", "color:red", "<"):
+        assert junk not in doc.text
+
+
+def test_a_folder_of_txt_html_and_jsonl_builds_one_graph_and_reports_the_bad_lines(tmp_path, nlp):
+    import shutil
+
+    from click.testing import CliRunner
+    from rdflib import Graph
+
+    from kg.cli import main
+    from kg.namespace import KGO, KGR
+
+    for f in ("page.html", "records.jsonl"):
+        shutil.copy(DATA / f, tmp_path / f)
+    res = CliRunner().invoke(main, ["build", str(tmp_path), "--out", str(tmp_path / "o"), "--no-html"])
+    assert res.exit_code == 2  # built, but something was skipped
+    assert res.output.count("kg: skipped:") == 4
+    g = Graph().parse(tmp_path / "o" / "graph.ttl")
+    assert (KGR["pentagone"], KGO.funds, KGR["ukraine"]) in g
+    assert (KGR["evgueni-prigojine"], KGO.leads, KGR["groupe-wagner"]) in g

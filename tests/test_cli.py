@@ -249,3 +249,11 @@ def test_build_refuses_to_write_a_graph_that_breaks_the_shapes(tmp_path, monkeyp
     res = _run(["build", str(ROOT / "seeds"), "--out", str(out)])
     assert res.exit_code == 1 and "a funder is a person, an organisation or a country" in res.output
     assert "nothing written" in res.output and not (out / "graph.ttl").exists()
+
+
+def test_output_is_identical_whatever_the_order_the_files_are_given_in(tmp_path, nlp):
+    seeds = sorted((ROOT / "seeds").glob("*.txt"))
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert _run(["build", str(ROOT / "seeds"), "--out", str(a), "--no-html"]).exit_code == 0
+    assert _run(["build", *map(str, reversed(seeds)), str(seeds[0]), "--out", str(b), "--no-html"]).exit_code == 0
+    assert (a / "graph.ttl").read_bytes() == (b / "graph.ttl").read_bytes()

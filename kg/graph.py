@@ -23,9 +23,11 @@ _SLUG_MAX = 60
 
 
 def _clean_literal(text: str) -> str:
-    """Text safe for every RDF syntax: NFC, no lone surrogates, no control characters."""
+    """Text safe for every RDF syntax: NFC, no lone surrogates, no control characters, and none of the
+    other characters Python's line splitting breaks on (U+0085, U+2028, U+2029), which rdflib's
+    N-Triples reader would take for the end of a line."""
     text = unicodedata.normalize("NFC", text.encode("utf-8", "replace").decode("utf-8"))
-    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", " ", text)
+    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]", " ", text)
 
 
 def slug(name: str) -> str:

@@ -99,3 +99,49 @@ def test_a_query_cannot_call_out_or_read_files(engine, template, graphs, listene
     assert res.output.startswith("kg: error:") and len(res.output.strip().splitlines()) == 1
     assert SECRET not in res.output
     assert listener.count == 0
+
+
+# -- hostile names: valid IRIs, parseable output, no collisions --------------------------------------------
+
+import re  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from kg.export import serialize  # noqa: E402
+from kg.graph import build_graph, entity_iris  # noqa: E402
+from kg.records import Document, Entity, Mention, Relation  # noqa: E402
+
+# RFC 3987 ipath characters we may emit: unreserved plus "/" (slugs are ASCII, so this is also RFC 3986)
+_IRI = re.compile(r"^https://w3id\.org/kg-news/id/[A-Za-z0-9._~/-]+$")
+_HOSTILE = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=40) | \
+    st.sampled_from(['"quoted"', "<angle>", "a b c", "tab\there", "new\nline", "50% off", "👩‍🚀 astronaute",
+                     "שלום עליכם", "مرحبا", "x" * 10_000, "Élysée", "E\u0301lyse\u0301e", "\u202eevil", "\x00nul",
+                     "javascript:alert(1)", "]]><script>", "\\u0022", "@prefix x: <y> ."])
+
+
+@settings(max_examples=60, deadline=None)
+@given(names=st.lists(_HOSTILE, min_size=1, max_size=6, unique=True))
+def test_any_names_give_valid_distinct_iris_and_output_that_both_parsers_read_back(names):
+    import pyoxigraph as ox
+    from rdflib import Graph
+
+    doc = Document(path="d<1>.txt", text="", sha256="a" * 64, title=names[0], segments=())
+    entities, keys, mentions = {}, {}, []
+    for i, name in enumerate(names):
+        m = Mention(doc.doc_id, 10 * i, 10 * i + 1, name, name, "Person", None, f"phrase « {name} »", "ner")
+        key = f"person:{i}"
+        entities[key] = Entity(key=key, name=name, etype="Person", aliases={name + "!"}, mentions=[m])
+        keys[m] = key
+        mentions.append(m)
+    rels = [Relation(a, "opposes", b, doc.doc_id, f"{a.name} s'oppose à {b.name}", 0, 5, "test")
+            for a, b in zip(mentions, mentions[1:])]
+    iris = entity_iris(entities)
+    assert len(set(iris.values())) == len(iris)  # different actors never share an IRI
+    assert all(_IRI.match(str(i)) for i in iris.values())
+    g = build_graph([doc], entities, keys, rels, "model")
+    for fmt, ox_fmt in (("turtle", ox.RdfFormat.TURTLE), ("nt", ox.RdfFormat.N_TRIPLES)):
+        data = serialize(g, fmt)
+        back = Graph().parse(data=data.decode("utf-8"), format=fmt)
+        assert len(back) == len(g)
+        assert len(list(ox.parse(data, format=ox_fmt))) == len(g)

@@ -13,8 +13,12 @@ class KgError(Exception):
     """A user mistake or bad input, reported as one line."""
 
 
+class ShapeError(KgError):
+    """What a batch of documents would add breaks the SHACL shapes."""
+
+
 E_NO_PATH = "no such file or folder: {path}"
-E_NO_DOCS = "no readable .txt article found in {paths}"
+E_NO_DOCS = "no readable article (.txt, .html, .jsonl) found in {paths}"
 E_EMPTY = "{path}: empty file, skipped"
 E_BINARY = "{path}: binary file (not text), skipped"
 E_ENCODING = "{path}: cannot decode as text ({detail}), skipped"

@@ -110,6 +110,21 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
+def _add_batch(writer, batch: list[Extracted], validate: bool, rejected: list[str]) -> list:
+    """Add a batch; if its graph would break a shape, add its halves, down to the one document at fault,
+    which is skipped with the reason: one bad document never stops a build of thousands."""
+    from kg.errors import ShapeError
+
+    try:
+        return [writer.add_batch(batch, validate=validate)]
+    except ShapeError as exc:
+        if len(batch) == 1:
+            rejected.append(f"{batch[0][0].path}: {exc}".replace("this batch was not added", "skipped"))
+            return []
+        mid = len(batch) // 2
+        return _add_batch(writer, batch[:mid], validate, rejected) + _add_batch(writer, batch[mid:], validate, rejected)
+
+
 def build_store(paths: Iterable[str], store_dir: str, gazetteers: tuple[str, ...] = (),
                 lexicon: Lexicon | None = None, progress: Callable[[Iterable], Iterable] | None = None,
                 workers: int = 1, cache_dir: str | None = None, scheduler: str | None = None,
@@ -137,11 +152,12 @@ def build_store(paths: Iterable[str], store_dir: str, gazetteers: tuple[str, ...
                               (f" ({'; '.join(skipped)})" if skipped else ""))
             stream = extract_stream(new, lex, workers, cache_dir, scheduler)
             batches = full = 0
+            rejected: list[str] = []
             for batch in _batches(progress(stream) if progress else stream, batch_size):
-                report = writer.add_batch(batch, validate=validate)
-                batches += 1
-                full += report.reresolved
+                for report in _add_batch(writer, batch, validate, rejected):
+                    batches += 1
+                    full += report.reresolved
             total = writer.count()
         finally:
             writer.close()
-    return StoreResult(len(new), total, batches, full, skipped, time.perf_counter() - t0)
+    return StoreResult(len(new) - len(rejected), total, batches, full, skipped + rejected, time.perf_counter() - t0)

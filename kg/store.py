@@ -41,7 +41,7 @@ from pathlib import Path
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
-from kg.errors import KgError
+from kg.errors import KgError, ShapeError
 from kg.graph import (BUILD, doc_iri, document_triples, entity_triples, header_triples, mention_triples, relation_triples,
                       slug, slug_iris)
 from kg.lexicon import Lexicon
@@ -564,7 +564,7 @@ class StoreWriter:
                 self._document_context(g, doc[0])
         violations = validate(g, inplace=True)
         if violations:
-            raise KgError(f"the graph would break {len(violations)} constraint(s) of ontology/shapes.ttl, first: "
+            raise ShapeError(f"the graph would break {len(violations)} constraint(s) of ontology/shapes.ttl, first: "
                           f"{violations[0]}; this batch was not added")
 
     def _document_context(self, g: Graph, doc_id: str) -> None:

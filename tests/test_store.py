@@ -237,3 +237,31 @@ def test_no_shape_reads_mentions_so_batch_validation_may_leave_them_out():
     from kg.validate import mention_free
 
     assert mention_free()
+
+
+def test_a_document_whose_graph_breaks_a_shape_is_skipped_and_the_rest_of_its_batch_is_stored(tmp_path, monkeypatch,
+                                                                                               nlp):
+    """One bad document must not stop a build of thousands: the batch is split down to the document at fault."""
+    import dataclasses
+
+    import kg.pipeline
+
+    src = tmp_path / "articles"
+    src.mkdir()
+    for i in range(6):
+        (src / f"{i}.txt").write_text(SEEDS[i % 2].read_text(encoding="utf-8") + f"\nCopie {i}.\n", encoding="utf-8")
+    real = kg.pipeline.extract_stream
+
+    def with_one_bad(docs, *a, **k):  # document 3 states an amount in a currency code the shapes refuse
+        for doc, ms, rs in real(docs, *a, **k):
+            if doc.path.endswith("/3.txt"):
+                rs = [dataclasses.replace(r, currency="dollars") if r.amount else r for r in rs]
+            yield doc, ms, rs
+
+    monkeypatch.setattr(kg.pipeline, "extract_stream", with_one_bad)
+    res = _kg("build", src, "--store", tmp_path / "store", "--batch", "6")
+    assert res.exit_code == 2, res.output
+    assert "5 new document(s), 5 in all" in res.output
+    [line] = [x for x in res.output.splitlines() if x.startswith("kg: skipped:")]
+    assert line.startswith(f"kg: skipped: {(src / '3.txt').as_posix()}: the graph would break") and "skipped" in line
+    assert len(known_documents(tmp_path / "store")) == 5

@@ -35,7 +35,8 @@ def find_files(paths: Iterable[str]) -> list[Path]:
             raise KgError(E_NO_PATH.format(path=p))
         if path.is_dir():
             for f in path.rglob("*"):
-                if f.suffix.lower() in SUFFIXES and f.is_file():
+                # a dangling link or unreadable entry is kept, so reading it reports why it is skipped
+                if f.suffix.lower() in SUFFIXES and (f.is_file() or (f.is_symlink() and not f.exists())):
                     out.add(f)
         else:
             out.add(path)
@@ -49,8 +50,10 @@ def decode(raw: bytes, path: str) -> str:
     elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         text = raw.decode("utf-16")
     else:
-        if b"\x00" in raw[:4096]:
+        head = raw[:4096]
+        if head.count(b"\x00") > max(2, 0.01 * len(head)):  # binary data, or UTF-16 without a BOM
             raise KgError(E_BINARY.format(path=path))
+        raw = raw.replace(b"\x00", b"")  # a few stray NULs in a text file are dropped, not a reason to skip it
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -167,6 +170,9 @@ def read_document(path: Path, bp: Boilerplate) -> Document:
     return _document(path.as_posix(), text, raw, bp)
 
 
+MIN_PAGE_WORDS = 10
+
+
 def _html_document(path: Path, raw: bytes, bp: Boilerplate) -> Document:
     """The main text of a web page (trafilatura: navigation, ads, comments and footers dropped), paragraphs
     one per line; the page's own title when it has one. Markup never reaches the text."""
@@ -179,7 +185,7 @@ def _html_document(path: Path, raw: bytes, bp: Boilerplate) -> Document:
     except Exception as exc:  # a parser failure on a hostile page is a skip, not a crash
         raise KgError(f"{path}: cannot extract text from this HTML page ({type(exc).__name__}), skipped") from None
     text = getattr(doc, "text", None) if doc is not None else None
-    if not text or not text.strip():
+    if not text or len(text.split()) < MIN_PAGE_WORDS:  # a menu or a cookie banner is not an article
         raise KgError(f"{path}: no article text found in this HTML page, skipped")
     title = getattr(doc, "title", None)
     return _document(path.as_posix(), (title + "\n\n" if title else "") + text, raw, bp, title)

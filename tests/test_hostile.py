@@ -1,0 +1,88 @@
+"""A folder of hostile files (tests/data/hostile/, plus links made here): every file is read correctly or
+skipped with one line saying why; the build goes on; the graph parses in rdflib and pyoxigraph, conforms to
+the shapes, and renders without any article text becoming markup."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from rdflib import Graph
+
+from kg.cli import main
+from kg.namespace import KGO, KGR
+
+HOSTILE = Path(__file__).resolve().parent / "data" / "hostile"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, nlp):
+    src = tmp_path_factory.mktemp("hostile") / "in"
+    shutil.copytree(HOSTILE, src)
+    (src / "loop").symlink_to(src, target_is_directory=True)  # a folder walk must not follow it forever
+    (src / "dangling.txt").symlink_to(src / "nowhere.txt")
+    out = src.parent / "out"
+    res = CliRunner().invoke(main, ["build", str(src), "--out", str(out)])
+    return src, out, res
+
+
+def test_the_build_goes_on_and_reports_each_bad_file_once_with_its_reason(built):
+    src, out, res = built
+    assert res.exit_code == 2, res.output  # built, with skips
+    skips = {line.split(": ", 3)[2]: line for line in res.output.splitlines() if line.startswith("kg: skipped:")}
+    expected = {"empty.txt": "empty file", "only-spaces.txt": "empty file", "binary.txt": "binary file",
+                "dangling.txt": "cannot read", "empty.html": "no article text", "records.jsonl:2": '"text" string',
+                "records.jsonl:3": "not a JSON object", "records.jsonl:5": '"text" string'}
+    assert {Path(k).name for k in skips} == set(expected)
+    for k, line in skips.items():
+        assert expected[Path(k).name] in line and line.count("\n") == 0
+    assert "documents" in res.output and (out / "graph.ttl").is_file()
+
+
+def test_every_readable_encoding_gives_the_same_relation(built):
+    _, out, _ = built
+    g = Graph().parse(out / "graph.ttl")
+    docs = {str(o).rsplit("/", 1)[-1] for o in g.objects(None, KGO.path)}
+    for name in ("utf8-bom.txt", "utf16-bom.txt", "cp1252.txt", "crlf.txt", "nul-inside.txt", "bidi.txt",
+                 "page.html", "records.jsonl#ok"):
+        assert name in docs, name
+    stated_in = {str(g.value(st, KGO.source)) for st in g.subjects(KGO.rule, None)
+                 if g.value(st, KGO.evidence) and (KGR["pentagone"], KGO.supports, KGR["ukraine"]) in g}
+    assert len(stated_in) >= 6
+    titles = {str(t) for t in g.objects(None, __import__("rdflib").namespace.DCTERMS.title)}
+    assert not any(t.startswith("\ufeff") for t in titles)  # the BOM does not stick to the first word
+
+
+def test_the_graph_parses_in_both_parsers_conforms_and_renders_without_markup_from_the_text(built):
+    import pyoxigraph as ox
+
+    from kg.validate import validate
+
+    _, out, _ = built
+    data = (out / "graph.ttl").read_bytes()
+    g = Graph().parse(data=data.decode("utf-8"), format="turtle")
+    assert len(list(ox.parse(data, format=ox.RdfFormat.TURTLE))) == len(g) > 100
+    assert validate(g) == []
+    html = (out / "graph.html").read_text(encoding="utf-8")
+    for raw in ("<script>alert", "<img src=x", "</script><script>", "<b>gras</b>", "<http://evil>"):
+        assert raw not in html
+
+
+def test_a_50_mb_file_is_read_and_cut_into_parseable_pieces_not_refused(tmp_path):
+    import time
+
+    from kg.ingest import MAX_SEGMENT, read_document
+    from kg.lexicon import default_lexicon
+
+    line = "Le Pentagone soutient l'Ukraine depuis février, selon plusieurs responsables. " * 700
+    big = tmp_path / "big.txt"
+    with open(big, "w", encoding="utf-8") as fh:
+        fh.write("Titre\n")
+        for i in range(1000):  # ~55 MB, in paragraphs of ~55,000 characters
+            fh.write(f"{i} {line}\n")
+    t = time.perf_counter()
+    doc = read_document(big, default_lexicon().boilerplate)
+    assert big.stat().st_size > 50_000_000 and time.perf_counter() - t < 60
+    assert all(len(s.text) <= MAX_SEGMENT for s in doc.segments) and len(doc.segments) > 2000

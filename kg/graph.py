@@ -10,6 +10,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterator
+from functools import lru_cache
 from decimal import Decimal
 
 from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, URIRef
@@ -28,6 +29,17 @@ def _clean_literal(text: str) -> str:
     N-Triples reader would take for the end of a line."""
     text = unicodedata.normalize("NFC", text.encode("utf-8", "replace").decode("utf-8"))
     return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]", " ", text)
+
+
+@lru_cache(maxsize=200_000)
+def text_literal(text: str) -> Literal:
+    """A cleaned string literal; cached, as a build writes the same sentence once per mention in it."""
+    return Literal(_clean_literal(text))
+
+
+@lru_cache(maxsize=200_000)
+def int_literal(n: int) -> Literal:
+    return Literal(n)
 
 
 def slug(name: str) -> str:
@@ -80,7 +92,9 @@ def _mention_iri(m: Mention) -> URIRef:
 
 
 def new_graph() -> Graph:
-    g = Graph()
+    """An empty graph with the project's prefixes. rdflib's context-free store: a build's graph has no named
+    graphs, and this store adds, serialises and answers SPARQL 1.5-3x faster than the default one."""
+    g = Graph(store="SimpleMemory")
     g.bind("kgo", KGO._NS)
     g.bind("kgr", KGR)
     g.bind("skos", SKOS)
@@ -104,17 +118,17 @@ def header_triples(model: str) -> Iterator[Triple]:
 def document_triples(d: Document) -> Iterator[Triple]:
     node = doc_iri(d.doc_id)
     yield node, RDF.type, KGO.Document
-    yield node, KGO.path, Literal(_clean_literal(d.path))
+    yield node, KGO.path, text_literal(d.path)
     yield node, KGO.sha256, Literal(d.sha256)
-    yield node, DCTERMS.title, Literal(_clean_literal(d.title))
+    yield node, DCTERMS.title, text_literal(d.title)
 
 
 def entity_triples(e: Entity, node: URIRef) -> Iterator[Triple]:
     """What is said of an actor itself: class, canonical name, other names, Wikidata identity."""
     yield node, RDF.type, KGO[e.etype]
-    yield node, RDFS.label, Literal(_clean_literal(e.name))
+    yield node, RDFS.label, text_literal(e.name)
     for a in e.aliases:
-        yield node, SKOS.altLabel, Literal(_clean_literal(a))
+        yield node, SKOS.altLabel, text_literal(a)
     if e.qid:
         yield node, OWL.sameAs, WD[e.qid]
 
@@ -126,10 +140,10 @@ def mention_triples(m: Mention, node: URIRef) -> Iterator[Triple]:
     yield node, KGO.mention, mn
     yield mn, RDF.type, KGO.Mention
     yield mn, KGO.document, doc_iri(m.doc_id)
-    yield mn, KGO.surface, Literal(_clean_literal(m.text))
-    yield mn, KGO.start, Literal(m.start)
-    yield mn, KGO.end, Literal(m.end)
-    yield mn, KGO.evidence, Literal(_clean_literal(m.sentence))
+    yield mn, KGO.surface, text_literal(m.text)
+    yield mn, KGO.start, int_literal(m.start)
+    yield mn, KGO.end, int_literal(m.end)
+    yield mn, KGO.evidence, text_literal(m.sentence)
 
 
 def relation_triples(r: Relation, s_key: str, o_key: str, s: URIRef, o: URIRef, s_type: str,
@@ -148,9 +162,9 @@ def relation_triples(r: Relation, s_key: str, o_key: str, s: URIRef, o: URIRef, 
     yield st, RDF.predicate, p
     yield st, RDF.object, o
     yield st, KGO.source, doc_iri(r.doc_id)
-    yield st, KGO.evidence, Literal(_clean_literal(r.sentence))
-    yield st, KGO.start, Literal(r.sent_start)
-    yield st, KGO.end, Literal(r.sent_end)
+    yield st, KGO.evidence, text_literal(r.sentence)
+    yield st, KGO.start, int_literal(r.sent_start)
+    yield st, KGO.end, int_literal(r.sent_end)
     yield st, KGO.rule, Literal(r.rule)
     if r.amount is not None:
         value = Decimal(int(r.amount)) if r.amount == int(r.amount) else Decimal(repr(r.amount))

@@ -67,6 +67,11 @@ def validate(graph: Graph, inplace: bool = False) -> list[Violation]:
     import pyshacl
 
     shapes, ontology = _shapes()
+    if not graph.store.context_aware:  # pyshacl needs a context-aware store; it would copy the graph anyway
+        copy = Graph()
+        for t in graph:
+            copy.add(t)
+        graph, inplace = copy, True
     _, report, _ = pyshacl.validate(graph, shacl_graph=shapes, ont_graph=ontology, inference="none",
                                     abort_on_first=False, allow_warnings=True, inplace=inplace)
     out = set()

@@ -10,7 +10,7 @@ negated, denied or alleged statements dropped.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
@@ -90,7 +90,12 @@ class _SentenceView:
     sent: Span
     base: int  # offset of the segment in the document text
     tok2m: dict[int, Mention]
+    norms: list[str]  # norm() of every token of the segment, computed once (rules look at them often)
     subjects: list[tuple[int, str | None, str | None, Mention | None]] = field(default_factory=list)
+    tokens: list = field(default_factory=list)  # the sentence's tokens, made once (spaCy builds one per access)
+
+    def __post_init__(self) -> None:
+        self.tokens = list(self.sent)
 
 
 class DocumentExtractor:
@@ -107,16 +112,25 @@ class DocumentExtractor:
         self.history: list[list[tuple[int, str | None, str | None, Mention | None]]] = []
         self.recent: list[Mention] = []  # gazetteer-known mentions, in text order
         self._seen_sentences: set[str] = set()
+        self._sents_doc: Doc | None = None
+        self._sents: tuple[list[int], list[str]] = ([], [])
         self._emitted: set[tuple[int, str, str, str]] = set()
 
     # ---- mentions ---------------------------------------------------------------------
     def _mention(self, sd: Doc, base: int, s: int, e: int, name: str, etype: str, gaz_id: str | None,
                  source: str) -> Mention:
         span = sd[s:e]
-        sent = span.sent
         return Mention(doc_id=self.document.doc_id, start=base + span.start_char, end=base + span.end_char,
-                       text=span.text, name=name, etype=etype, gaz_id=gaz_id, sentence=sent.text.strip(),
+                       text=span.text, name=name, etype=etype, gaz_id=gaz_id, sentence=self._sentence_of(sd, s),
                        source=source)
+
+    def _sentence_of(self, sd: Doc, i: int) -> str:
+        """The text of the sentence holding token i (Span.sent walks the tokens at every call; this does not)."""
+        if self._sents_doc is not sd:
+            sents = list(sd.sents)
+            self._sents_doc, self._sents = sd, ([x.start for x in sents], [x.text.strip() for x in sents])
+        starts, texts = self._sents
+        return texts[bisect_right(starts, i) - 1]
 
     def _segment_mentions(self, sd: Doc, base: int) -> dict[int, Mention]:
         cands = find_mentions(sd, self.lex)
@@ -331,7 +345,7 @@ class DocumentExtractor:
 
     # ---- rule families -------------------------------------------------------------------
     def verb_rules(self, view: _SentenceView) -> None:
-        for v in view.sent:
+        for v in view.tokens:
             lemma = lemma_in(v, self.rules.verbs)
             if lemma is None or v.pos_ not in ("VERB", "AUX", "ADJ") or v.i in view.tok2m:
                 continue
@@ -373,7 +387,7 @@ class DocumentExtractor:
                     self._emit(view, s, pred, o, f"verb:{lemma}", money)
 
     def noun_rules(self, view: _SentenceView) -> None:
-        for n in view.sent:
+        for n in view.tokens:
             rule = self.rules.nouns.get(n.lemma_.lower())
             if rule is None or n.pos_ not in ("NOUN", "PROPN") or n.i in view.tok2m:
                 continue
@@ -464,7 +478,7 @@ class DocumentExtractor:
         i = sent.start
         while i < sent.end:
             match = None
-            if not _may_start_title(self._title_keys, norm(sd[i].text)):
+            if not _may_start_title(self._title_keys, view.norms[i]):
                 i += 1
                 continue
             for width in (3, 2, 1):
@@ -567,7 +581,7 @@ class DocumentExtractor:
 
     # ---- driver ------------------------------------------------------------------------------
     def _record_subjects(self, view: _SentenceView) -> None:
-        for t in view.sent:
+        for t in view.tokens:
             if t.dep_ in ("nsubj", "nsubj:pass") and t.lower_ not in ("qui", "que", "ce", "on", "cela", "ça"):
                 m = self.ref(t, view) if t.lower_ not in _PERSONAL else self._pronoun(t, view)
                 g = (t.morph.get("Gender") or [None])[0]
@@ -590,6 +604,7 @@ class DocumentExtractor:
 
     def run(self, parsed: list[Doc]) -> None:
         for seg, sd in zip(self.document.segments, parsed):
+            norms = [norm(t.text) for t in sd]
             tok2m = self._segment_mentions(sd, seg.start)
             self._descriptions(sd, seg.start, tok2m)
             for sent in sd.sents:
@@ -599,7 +614,8 @@ class DocumentExtractor:
                 if key in self._seen_sentences:
                     continue
                 self._seen_sentences.add(key)
-                view = _SentenceView(sent, seg.start, {i: m for i, m in tok2m.items() if sent.start <= i < sent.end})
+                view = _SentenceView(sent, seg.start, {i: m for i, m in tok2m.items() if sent.start <= i < sent.end},
+                                     norms)
                 self._record_subjects(view)
                 self.verb_rules(view)
                 self.noun_rules(view)

@@ -38,6 +38,7 @@ NAMES = ['<script>alert("x")</script>', "Jean <img src=x onerror=alert(1)> Dupon
 def hostile_files(n: int, folder: Path, rng: random.Random) -> list[Path]:
     kinds = sorted(p for p in HOSTILE.iterdir() if p.name != "README.md")
     out = []
+    k = 0  # the next kind of hostile file, cycled through all of them
     for i in range(n):
         if i % 3 == 2:  # a generated article whose actors carry hostile names
             name = rng.choice(NAMES)
@@ -46,7 +47,8 @@ def hostile_files(n: int, folder: Path, rng: random.Random) -> list[Path]:
             p = folder / f"h{i:05d}-names.txt"
             p.write_text(text, encoding="utf-8")
         else:
-            src = kinds[i % len(kinds)]
+            src = kinds[k % len(kinds)]
+            k += 1
             raw = src.read_bytes()
             if src.suffix == ".txt" and raw and b"\x00" not in raw[:64] and not raw.startswith(b"\xff\xfe"):
                 raw = raw + f"\nVariante {i}.\n".encode("utf-8")  # distinct text (same encoding family)

@@ -86,3 +86,45 @@ def test_a_50_mb_file_is_read_and_cut_into_parseable_pieces_not_refused(tmp_path
     doc = read_document(big, default_lexicon().boilerplate)
     assert big.stat().st_size > 50_000_000 and time.perf_counter() - t < 60
     assert all(len(s.text) <= MAX_SEGMENT for s in doc.segments) and len(doc.segments) > 2000
+
+
+# -- the whole pipeline, spaCy included, on generated French sentences with arbitrary names ---------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_NAME = st.one_of(
+    st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=25),
+    st.sampled_from(["<script>alert(1)</script>", 'Jean "Le" Dupont', "Marc </b> Roy", "Léa 👩‍🚀 Martin",
+                     "שלום Cohen", "Ali \u202eevil\u202c", "Zoé\u0085Blanc", "x" * 500, "{}[]<>#%\\"]),
+).map(lambda s: s.strip() or "X").map(lambda s: s[0].upper() + s[1:])
+_SENTENCES = ["{a}, président de {b}, a annoncé que {b} soutient {c}.", "{a} dirige {b} depuis 2019.",
+              "Les forces de {b} ont attaqué {c} dans la nuit.", "{b} a financé {c} à hauteur de 5 millions d'euros.",
+              "{a} est membre de {b}.", "Selon {a}, {b} s'oppose à {c}."]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                    HealthCheck.too_slow])
+@given(names=st.lists(_NAME, min_size=3, max_size=3), picks=st.lists(st.integers(0, 5), min_size=2, max_size=4))
+def test_any_names_through_the_whole_pipeline_give_a_graph_that_parses_conforms_and_renders(
+        tmp_path_factory, nlp, names, picks):
+    import pyoxigraph as ox
+
+    from kg.export import serialize
+    from kg.pipeline import build
+    from kg.render import render_html
+    from kg.validate import validate
+
+    a, b, c = names
+    text = f"Titre avec {a}\n\n" + " ".join(_SENTENCES[i].format(a=a, b=b, c=c) for i in picks) + "\n"
+    d = tmp_path_factory.mktemp("prop")
+    (d / "a.txt").write_text(text, encoding="utf-8", errors="surrogatepass")
+    result = build([str(d / "a.txt")])
+    data = serialize(result.graph, "nt")
+    assert len(Graph().parse(data=data.decode("utf-8"), format="nt")) == len(result.graph)
+    assert len(list(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))) == len(result.graph)
+    assert validate(result.graph) == []
+    html = render_html(result.graph)
+    for name in names:
+        if "<" in name:
+            assert name not in html  # never raw markup in the page

@@ -4,7 +4,7 @@ Segments (paragraphs) are parsed separately because spaCy's sentence splitter
 joins a heading to the next paragraph; offsets are kept so every token maps back
 to the article text.
 
-Speed: all segments of all documents go through one ``nlp.pipe`` stream (batches
+Speed: all segments of all documents go through one ``nlp.pipe`` stream of plain texts (batches
 span documents, so short articles do not leave the model idle), optionally over
 several processes (``workers``, spaCy's ``n_process``). Every component of the
 pipeline is used by the extractor (morphology, parse, lemmas, entities), so none is
@@ -99,13 +99,15 @@ def parse(docs: Iterable[Document], batch_size: int = BATCH_SIZE, workers: int =
     todo = [(i, d) for i, d in enumerate(docs) if i not in cached]
     stream = iter(())
     if todo:
-        stream = nlp.pipe(((s.text, i) for i, d in todo for s in d.segments), as_tuples=True,
-                          batch_size=batch_size, n_process=workers if len(todo) > 1 else 1)
+        # plain texts, not as_tuples (whose bookkeeping costs a few percent): spaCy yields in input order,
+        # so the i-th document takes the next len(segments) parses
+        stream = nlp.pipe((s.text for _, d in todo for s in d.segments), batch_size=batch_size,
+                          n_process=workers if len(todo) > 1 else 1)
     for i, d in enumerate(docs):
         if i in cached:
             yield d, cached.pop(i)
             continue
-        parsed = [next(stream)[0] for _ in d.segments]
+        parsed = [next(stream) for _ in d.segments]
         if cache is not None:
             cache.put(d, parsed)
         yield d, parsed

@@ -19,6 +19,7 @@ from rdflib.namespace import DCTERMS, SKOS
 from kg import __version__
 from kg.namespace import KGO, KGR, WD
 from kg.records import Document, Entity, Mention, Relation
+from kg.validate import relation_allowed
 
 _SLUG_MAX = 60
 
@@ -150,8 +151,6 @@ def relation_triples(r: Relation, s_key: str, o_key: str, s: URIRef, o: URIRef, 
                      o_type: str) -> Iterator[Triple]:
     """The direct edge, and the statement that says which sentence states it; nothing if the actors'
     classes break the shapes' rules for this relation (a wrong edge is worse than a missing one)."""
-    from kg.validate import relation_allowed
-
     p = KGO[r.predicate]
     if s == o or not relation_allowed(p, KGO[s_type], KGO[o_type]):
         return

@@ -15,6 +15,7 @@ from rdflib import RDF, RDFS, Graph, URIRef
 from rdflib.namespace import SH
 
 from kg.errors import KgError
+from kg.namespace import KGO
 from kg.query import ONTOLOGY_DIR
 
 
@@ -56,8 +57,6 @@ def mention_free() -> bool:
     """Whether no shape targets or inspects mentions (kgo:Mention nodes, kgo:mention links), so a validator
     may leave them out of the data it checks."""
     shapes, _ = _shapes()
-    from kg.namespace import KGO
-
     return not any(t in (KGO.Mention, KGO.mention) for t in shapes.all_nodes())
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from rdflib import Graph
+from rdflib.namespace import DCTERMS
 
 from kg.cli import main
 from kg.namespace import KGO, KGR
@@ -51,7 +52,7 @@ def test_every_readable_encoding_gives_the_same_relation(built):
     stated_in = {str(g.value(st, KGO.source)) for st in g.subjects(KGO.rule, None)
                  if g.value(st, KGO.evidence) and (KGR["pentagone"], KGO.supports, KGR["ukraine"]) in g}
     assert len(stated_in) >= 6
-    titles = {str(t) for t in g.objects(None, __import__("rdflib").namespace.DCTERMS.title)}
+    titles = {str(t) for t in g.objects(None, DCTERMS.title)}
     assert not any(t.startswith("\ufeff") for t in titles)  # the BOM does not stick to the first word
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -54,9 +55,9 @@ def listener():
     lst = Listener()
     with socket.create_connection(("127.0.0.1", lst.port)):
         pass  # control: the counter works
-    deadline = __import__("time").monotonic() + 2
-    while lst.count < 1 and __import__("time").monotonic() < deadline:
-        __import__("time").sleep(0.01)
+    deadline = time.monotonic() + 2
+    while lst.count < 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert lst.count == 1
     lst.count = 0
     yield lst

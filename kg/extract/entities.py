@@ -30,6 +30,40 @@ _ACRONYM = re.compile(r"^[A-Z][A-Z0-9]{1,7}$")
 
 
 @dataclass
+class Segment:
+    """One parsed segment and the strings the rules read of each token, read once: spaCy builds a new
+    Token object at every ``doc[i]`` and looks its strings up at every attribute access."""
+
+    doc: Doc
+    text: str
+    toks: list[Token]
+    norms: list[str]
+    lowers: list[str]
+    lemmas: list[str]
+    lemma_lows: list[str]
+    sents: list[Span]
+    sent_starts: list[int]
+    sent_texts: list[str]  # each sentence's text, stripped
+    matches: list[tuple[str, int, int]] | None = None  # gazetteer phrase matches, found on first use
+
+    def span_text(self, s: int, e: int) -> str:
+        """``doc[s:e].text``, without making the Span and its Tokens."""
+        last = self.toks[e - 1]
+        return self.text[self.toks[s].idx:last.idx + len(last.text)]
+
+    @classmethod
+    def of(cls, sd: Doc, text: str | None = None) -> Segment:
+        """``text`` is the text given to spaCy, if the caller has it (``Doc.text`` joins every token's)."""
+        toks = list(sd)
+        lemmas = [t.lemma_ for t in toks]
+        sents = list(sd.sents)
+        text = sd.text if text is None else text
+        return cls(sd, text, toks, [norm(t.text) for t in toks], [t.lower_ for t in toks], lemmas,
+                   [x.lower() for x in lemmas], sents, [x.start for x in sents],
+                   [text[x.start_char:x.end_char].strip() for x in sents])
+
+
+@dataclass
 class Cand:
     """A candidate mention as a token span of one segment."""
 
@@ -44,85 +78,100 @@ class Cand:
 
 
 @lru_cache(maxsize=4)
-def _matchers(lex_id: int, lex: Lexicon, nlp_vocab) -> tuple[PhraseMatcher, dict, PhraseMatcher, dict]:
-    """Phrase matchers for gazetteer names and descriptions (built once per lexicon)."""
-    names = PhraseMatcher(nlp_vocab, attr="LOWER")
+def _matcher(lex_id: int, lex: Lexicon, nlp_vocab) -> tuple[PhraseMatcher, dict, dict]:
+    """One phrase matcher for gazetteer names and descriptions (built once per lexicon; one pass over
+    each segment finds both), with what each match label stands for."""
+    matcher = PhraseMatcher(nlp_vocab, attr="LOWER")
     name_info: dict[str, tuple[str, str, bool]] = {}
-    desc = PhraseMatcher(nlp_vocab, attr="LOWER")
     desc_info: dict[str, list[str]] = {}
     from spacy.lang.fr import French
 
     tok = French().tokenizer
     for e in lex.gazetteer.entries.values():
         for surface, weak in [(e.name, False), *((n, False) for n in e.names), *((n, True) for n in e.weak)]:
-            label = f"{e.id}|{'w' if weak else 's'}|{surface}"
+            label = f"name|{e.id}|{'w' if weak else 's'}|{surface}"
             name_info[label] = (e.id, surface, weak)
-            names.add(label, [tok(surface)])
+            matcher.add(label, [tok(surface)])
         for d in e.descriptions:
             label = f"desc|{norm(d)}"
             desc_info.setdefault(label, []).append(e.id)
-            desc.add(label, [tok(d)])
-    return names, name_info, desc, desc_info
+            matcher.add(label, [tok(d)])
+    return matcher, name_info, desc_info
+
+
+def _matches(seg: Segment, lex: Lexicon) -> list[tuple[str, int, int]]:
+    """The segment's gazetteer matches (label, start, end), found once."""
+    if seg.matches is None:
+        matcher, _, _ = _matcher(id(lex), lex, seg.doc.vocab)
+        strings = seg.doc.vocab.strings
+        seg.matches = [(strings[m], s, e) for m, s, e in matcher(seg.doc)]
+    return seg.matches
 
 
 def _is_title_case(tok: Token) -> bool:
     return tok.text[:1].isupper()
 
 
-def _gazetteer(sd: Doc, lex: Lexicon) -> list[Cand]:
-    names, info, _, _ = _matchers(id(lex), lex, sd.vocab)
+def _gazetteer(seg: Segment, lex: Lexicon) -> list[Cand]:
+    _, info, _ = _matcher(id(lex), lex, seg.doc.vocab)
     out = []
-    for match_id, s, e in names(sd):
-        gid, surface, weak = info[sd.vocab.strings[match_id]]
-        span = sd[s:e]
+    for label, s, e in _matches(seg, lex):
+        if label not in info:
+            continue
+        gid, surface, weak = info[label]
         if _ACRONYM.match(surface) or len(surface) <= 3:
-            if span.text != surface:  # "US" is a name, "us" is not
+            if seg.span_text(s, e) != surface:  # "US" is a name, "us" is not
                 continue
-        elif surface[:1].isupper() and not _is_title_case(span[0]):
+        elif surface[:1].isupper() and not _is_title_case(seg.toks[s]):
             continue
         entry = lex.gazetteer.entries[gid]
         out.append(Cand(s, e, entry.name, entry.type, gid, "gazetteer-weak" if weak else "gazetteer"))
     return out
 
 
-def _demonyms(sd: Doc, lex: Lexicon, adj_index: dict[str, str]) -> list[Cand]:
+def _demonyms(seg: Segment, lex: Lexicon, adj_index: dict[str, str]) -> list[Cand]:
     """Capitalised plural nationality nouns ("les Ukrainiens") name their country."""
     out = []
-    for t in sd:
-        if _is_title_case(t) and t.text.endswith("s") and t.i > 0 and norm(t.text) in adj_index:
-            gid = adj_index[norm(t.text)]
+    for i, n in enumerate(seg.norms):
+        if i > 0 and n in adj_index and n.endswith("s") and _is_title_case(seg.toks[i]) and seg.toks[i].text.endswith("s"):
+            gid = adj_index[n]
             entry = lex.gazetteer.entries[gid]
-            out.append(Cand(t.i, t.i + 1, entry.name, entry.type, gid, "demonym"))
+            out.append(Cand(i, i + 1, entry.name, entry.type, gid, "demonym"))
     return out
 
 
-def _national_actors(sd: Doc, lex: Lexicon, adj_index: dict[str, str]) -> list[Cand]:
+def _national_actors(seg: Segment, lex: Lexicon, adj_index: dict[str, str]) -> list[Cand]:
     """Lowercase actors: head noun + nationality adjective ("l'armée russe", "forces armées ukrainiennes")."""
     out = []
     by_first = _heads_by_first_word(lex)
-    for t in sd:
-        for head in by_first.get(t.lower_, ()):
+    toks = seg.toks
+    for i, low in enumerate(seg.lowers):
+        heads = by_first.get(low)
+        if not heads:
+            continue
+        t = toks[i]
+        for head in heads:
             words = head.split()
-            seg = sd[t.i:t.i + len(words)]
+            seg = toks[t.i:t.i + len(words)]
             if len(seg) < len(words) or [w.lower_ for w in seg] != words:
                 continue
             adj_i = t.i + len(words)
-            if adj_i >= len(sd) or norm(sd[adj_i].text) not in adj_index:
+            if adj_i >= len(toks) or norm(toks[adj_i].text) not in adj_index:
                 continue
-            gid = adj_index[norm(sd[adj_i].text)]
+            gid = adj_index[norm(toks[adj_i].text)]
             etype = lex.rules.national_actors[head]
             adj = lex.gazetteer.entries[gid].adjectives[0]
             end = adj_i + 1
             if etype == "GovernmentOrganization":  # ministère russe de la Défense
                 j = end
-                if j < len(sd) and sd[j].lower_ in ("de", "des", "du"):
+                if j < len(toks) and toks[j].lower_ in ("de", "des", "du"):
                     j += 1
-                    if j < len(sd) and sd[j].lower_ in ("la", "l'", "l’"):
+                    if j < len(toks) and toks[j].lower_ in ("la", "l'", "l’"):
                         j += 1
-                    while j < len(sd) and (sd[j].pos_ in ("NOUN", "PROPN", "ADJ")) and sd[j].is_alpha:
+                    while j < len(toks) and (toks[j].pos_ in ("NOUN", "PROPN", "ADJ")) and toks[j].is_alpha:
                         j += 1
                     end = j
-                name = " ".join([head, adj] + [w.text for w in sd[adj_i + 1:end]])
+                name = " ".join([head, adj] + [w.text for w in toks[adj_i + 1:end]])
                 key = f"org:{norm(name)}"
             else:
                 name = f"{'armée' if head in ('armée', 'forces armées') else head} {feminine(adj)}"
@@ -132,87 +181,88 @@ def _national_actors(sd: Doc, lex: Lexicon, adj_index: dict[str, str]) -> list[C
     return out
 
 
-def _clean_ner(ent: Span, lex: Lexicon) -> tuple[int, int] | None:
+def _clean_ner(ent: Span, seg: Segment, lex: Lexicon) -> tuple[int, int] | None:
     """Trim articles, prepositions and titles off an NER span; None if nothing name-like is left."""
     s, e = ent.start, ent.end
-    doc = ent.doc
-    while s < e and (doc[s].lower_ in _STRIP_LEAD or norm(doc[s].text) in lex.rules.ranks
-                     or norm(doc[s].text) in lex.rules.titles or doc[s].is_punct):
+    toks, lowers, norms = seg.toks, seg.lowers, seg.norms
+    while s < e and (lowers[s] in _STRIP_LEAD or norms[s] in lex.rules.ranks
+                     or norms[s] in lex.rules.titles or toks[s].is_punct):
         s += 1
-    while e > s and (doc[e - 1].is_punct or doc[e - 1].lower_ in _STRIP_LEAD):
+    while e > s and (toks[e - 1].is_punct or lowers[e - 1] in _STRIP_LEAD):
         e -= 1
     if s >= e:
         return None
-    span = doc[s:e]
+    span = toks[s:e]
     if not _is_title_case(span[0]) and not span[0].is_digit:
         return None
-    if _BAD_CHARS.search(span.text) or any(t.pos_ in ("VERB", "AUX") and not _is_title_case(t) for t in span):
+    if _BAD_CHARS.search(seg.span_text(s, e)) or any(t.pos_ in ("VERB", "AUX") and not _is_title_case(t) for t in span):
         return None
     if all(not t.is_alpha for t in span):
         return None
     return s, e
 
 
-def _extend_right(sd: Doc, s: int, e: int) -> int:
+def _extend_right(toks: list[Token], s: int, e: int) -> int:
     """Extend a name over following capitalised words ("Resolute" -> "Resolute Support", "RIA" -> "RIA FAN"),
     and over adjectives when a capitalised word follows them ("Commandement" -> "Commandement allié Opérations")."""
-    sent_end = len(sd)
+    sent_end = len(toks)
     while e < sent_end:
-        t = sd[e]
+        t = toks[e]
         if t.is_alpha and _is_title_case(t) and t.pos_ in ("PROPN", "X", "NOUN"):
             e += 1
             continue
         j = e
-        while j < sent_end and sd[j].pos_ == "ADJ" and sd[j].is_lower and s <= sd[j].head.i < j:
+        while j < sent_end and toks[j].pos_ == "ADJ" and toks[j].is_lower and s <= toks[j].head.i < j:
             j += 1
-        if j > e and j < sent_end and sd[j].is_alpha and _is_title_case(sd[j]) and sd[j].pos_ in ("PROPN", "X", "NOUN"):
+        if j > e and j < sent_end and toks[j].is_alpha and _is_title_case(toks[j]) and toks[j].pos_ in ("PROPN", "X", "NOUN"):
             e = j
             continue
         break
     return e
 
 
-def _class_noun_before(sd: Doc, s: int, e: int, lex: Lexicon) -> str | None:
+def _class_noun_before(toks: list[Token], s: int, e: int, lex: Lexicon) -> str | None:
     """Type given by a class noun just before a name it governs: "le groupe X", "la ville de X"
     (but not "le général d'armée X", where the name depends on "général")."""
     j = s - 1
-    if j >= 0 and sd[j].lower_ in ("de", "d'", "d’"):
+    if j >= 0 and toks[j].lower_ in ("de", "d'", "d’"):
         j -= 1
     if j < 0:
         return None
-    cls = lex.rules.class_nouns.get(sd[j].lower_) or lex.rules.class_nouns.get(sd[j].lemma_.lower())
+    cls = lex.rules.class_nouns.get(toks[j].lower_) or lex.rules.class_nouns.get(toks[j].lemma_.lower())
     if cls is None:
         return None
-    linked = any(t.head.i == j for t in sd[s:e]) or sd[j].head.i in range(s, e)
+    linked = any(t.head.i == j for t in toks[s:e]) or toks[j].head.i in range(s, e)
     return cls if linked else None
 
 
-def _title_object_type(sd: Doc, s: int, lex: Lexicon) -> str | None:
+def _title_object_type(toks: list[Token], s: int, lex: Lexicon) -> str | None:
     """A name right after "PDG de" / "président de" is the organisation or country led."""
     j = s - 1
-    if j >= 1 and sd[j].lower_ in ("de", "du", "d'", "d’"):
-        if norm(sd[j - 1].text) in lex.rules.titles:
+    if j >= 1 and toks[j].lower_ in ("de", "du", "d'", "d’"):
+        if norm(toks[j - 1].text) in lex.rules.titles:
             return "Organization"
     return None
 
 
-def _ner(sd: Doc, lex: Lexicon) -> list[Cand]:
+def _ner(seg: Segment, lex: Lexicon) -> list[Cand]:
     out = []
-    for ent in sd.ents:
+    toks = seg.toks
+    for ent in seg.doc.ents:
         if ent.label_ not in ("PER", "LOC", "ORG", "MISC"):
             continue
-        bounds = _clean_ner(ent, lex)
+        bounds = _clean_ner(ent, seg, lex)
         if bounds is None:
             continue
         s, e = bounds
         if ent.label_ in ("ORG", "MISC"):
-            e = _extend_right(sd, s, e)
-        span = sd[s:e]
+            e = _extend_right(toks, s, e)
+        span, text = toks[s:e], seg.span_text(s, e)
         etype = _NER_TYPES.get(ent.label_)
-        cls = _class_noun_before(sd, s, e, lex)
+        cls = _class_noun_before(toks, s, e, lex)
         if cls:
             etype = cls
-        elif _title_object_type(sd, s, lex) and etype == "Person":
+        elif _title_object_type(toks, s, lex) and etype == "Person":
             etype = "Organization"
         if etype is None:
             continue  # MISC without a class noun: an event, a law, a disease, not an actor
@@ -222,11 +272,11 @@ def _ner(sd: Doc, lex: Lexicon) -> list[Cand]:
         words = {t.lower_ for t in span}
         if etype != "Organization" and coarse(etype) != "Organization" and words & _ORG_WORDS:
             etype = "Organization"
-        if etype == "Person" and len(span) == 1 and _ACRONYM.match(span.text):
+        if etype == "Person" and len(span) == 1 and _ACRONYM.match(text):
             etype = "Organization"
         if etype == "Person" and len(span) == 1 and span[0].pos_ not in ("PROPN", "NOUN", "X"):
             continue
-        out.append(Cand(s, e, span.text, etype, None, "ner"))
+        out.append(Cand(s, e, text, etype, None, "ner"))
     return out
 
 
@@ -244,42 +294,43 @@ def _select(cands: list[Cand]) -> list[Cand]:
     return sorted(chosen, key=lambda c: c.start)
 
 
-def _relabel_known(c: Cand, sd: Doc, lex: Lexicon, name_index: dict[str, str]) -> Cand:
+def _relabel_known(c: Cand, seg: Segment, lex: Lexicon, name_index: dict[str, str]) -> Cand:
     """An NER span whose text is a gazetteer name becomes that entry."""
     if c.source != "ner":
         return c
-    gid = name_index.get(norm(sd[c.start:c.end].text))
+    gid = name_index.get(norm(seg.span_text(c.start, c.end)))
     if gid:
         entry = lex.gazetteer.entries[gid]
         return replace(c, name=entry.name, etype=entry.type, gaz_id=gid, source="gazetteer")
     return c
 
 
-def _acronyms(sd: Doc, chosen: list[Cand]) -> list[Cand]:
+def _acronyms(seg: Segment, chosen: list[Cand]) -> list[Cand]:
     """"Nom complet (SIGLE)": the acronym names the same organisation; the full name spans the phrase."""
+    toks = seg.toks
     by_end = {c.end: c for c in chosen}
     out = list(chosen)
-    for i, t in enumerate(sd):
-        if not (t.text == "(" and i + 2 < len(sd) and sd[i + 2].text == ")" and _ACRONYM.match(sd[i + 1].text)):
+    for i, t in enumerate(toks):
+        if not (t.text == "(" and i + 2 < len(toks) and toks[i + 2].text == ")" and _ACRONYM.match(toks[i + 1].text)):
             continue
-        acr = sd[i + 1]
+        acr = toks[i + 1]
         host = by_end.get(i)
         if host is None:
             # the phrase ending before "(" may start with a name: "Grand quartier général ... en Europe (SHAPE)"
-            head = sd[i - 1] if i > 0 else None
+            head = toks[i - 1] if i > 0 else None
             while head is not None and head.head.i != head.i and head.head.right_edge.i == i - 1:
                 head = head.head
             if head is None:
                 continue
             left = head.left_edge.i
-            while left < i and sd[left].pos_ in ("DET", "ADP"):
+            while left < i and toks[left].pos_ in ("DET", "ADP"):
                 left += 1
             host = next((c for c in out if c.start == left and coarse(c.etype) == "Organization"), None)
             if host is None:
                 continue
             out = [c for c in out if not (host.start <= c.start and c.end <= i) or c is host]
             host.end = i
-            host.name = sd[host.start:i].text
+            host.name = seg.span_text(host.start, i)
         if coarse(host.etype) != "Organization":
             continue
         existing = next((c for c in out if c.start == acr.i), None)
@@ -291,13 +342,13 @@ def _acronyms(sd: Doc, chosen: list[Cand]) -> list[Cand]:
     return sorted(out, key=lambda c: c.start)
 
 
-def find_mentions(sd: Doc, lex: Lexicon) -> list[Cand]:
+def find_mentions(seg: Segment, lex: Lexicon) -> list[Cand]:
     """All actor candidates of one parsed segment, non-overlapping, in text order."""
     adj_index = _adjectives(lex)
-    cands = _gazetteer(sd, lex) + _demonyms(sd, lex, adj_index) + _national_actors(sd, lex, adj_index)
+    cands = _gazetteer(seg, lex) + _demonyms(seg, lex, adj_index) + _national_actors(seg, lex, adj_index)
     name_index = _name_index(lex)
-    cands += [_relabel_known(c, sd, lex, name_index) for c in _ner(sd, lex)]
-    return _acronyms(sd, _select(cands))
+    cands += [_relabel_known(c, seg, lex, name_index) for c in _ner(seg, lex)]
+    return _acronyms(seg, _select(cands))
 
 
 @lru_cache(maxsize=4)
@@ -337,11 +388,11 @@ def _name_index(lex: Lexicon) -> dict[str, str]:
     return _name_index_cached(id(lex), lex)
 
 
-def description_matches(sd: Doc, lex: Lexicon) -> list[tuple[int, int, list[str]]]:
+def description_matches(seg: Segment, lex: Lexicon) -> list[tuple[int, int, list[str]]]:
     """Definite descriptions ("l'ancien État soviétique") with the gazetteer ids they may refer to."""
-    _, _, desc, info = _matchers(id(lex), lex, sd.vocab)
+    _, _, info = _matcher(id(lex), lex, seg.doc.vocab)
     out = []
-    for match_id, s, e in desc(sd):
-        if s > 0 and sd[s - 1].lower_ in ("le", "la", "l'", "l’", "cet", "cette", "ce", "du", "de"):
-            out.append((s, e, info[sd.vocab.strings[match_id]]))
+    for label, s, e in _matches(seg, lex):
+        if label in info and s > 0 and seg.lowers[s - 1] in ("le", "la", "l'", "l’", "cet", "cette", "ce", "du", "de"):
+            out.append((s, e, info[label]))
     return out

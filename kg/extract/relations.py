@@ -10,12 +10,12 @@ negated, denied or alleged statements dropped.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
 
-from kg.extract.entities import adjectives, description_matches, find_mentions
+from kg.extract.entities import Segment, adjectives, description_matches, find_mentions
 from kg.lexicon import Lexicon, coarse, norm
 from kg.records import Document, Mention, Relation
 
@@ -45,10 +45,10 @@ _SIGNATURE = {
 }
 
 
-def _may_start_title(keys: list[str], word: str) -> bool:
-    """Whether some (sorted) title key starts with this token's text: skips the slicing for most tokens."""
-    i = bisect_left(keys, word)
-    return i < len(keys) and keys[i].startswith(word)
+def _prefixes(keys) -> frozenset[str]:
+    """Every prefix of every key: a token whose text is not one cannot start a title, so most tokens
+    are skipped without slicing the document."""
+    return frozenset(k[:j] for k in keys for j in range(len(k) + 1))
 
 
 def _prep(tok: Token) -> str | None:
@@ -62,7 +62,13 @@ def _prep(tok: Token) -> str | None:
 
 def lemma_in(tok: Token, words) -> str | None:
     """The lexicon word a token stands for, tolerating the lemmatizer's slips ("participe" for participer)."""
-    for cand in (tok.lemma_, tok.lemma_.lower(), tok.lemma_.lower() + "r", tok.lower_):
+    lemma = tok.lemma_
+    return lemma_key(lemma, lemma.lower(), tok.lower_, words)
+
+
+def lemma_key(lemma: str, lemma_low: str, lower: str, words) -> str | None:
+    """lemma_in on a token's strings, read once per segment."""
+    for cand in (lemma, lemma_low, lemma_low + "r", lower):
         if cand in words:
             return cand
     return None
@@ -90,12 +96,14 @@ class _SentenceView:
     sent: Span
     base: int  # offset of the segment in the document text
     tok2m: dict[int, Mention]
-    norms: list[str]  # norm() of every token of the segment, computed once (rules look at them often)
+    seg: Segment
+    text: str  # the sentence's text
     subjects: list[tuple[int, str | None, str | None, Mention | None]] = field(default_factory=list)
-    tokens: list = field(default_factory=list)  # the sentence's tokens, made once (spaCy builds one per access)
+    tokens: list = field(default_factory=list)  # the sentence's tokens
 
     def __post_init__(self) -> None:
-        self.tokens = list(self.sent)
+        self.tokens = self.seg.toks[self.sent.start:self.sent.end]
+        self.norms, self.toks = self.seg.norms, self.seg.toks
 
 
 class DocumentExtractor:
@@ -105,35 +113,37 @@ class DocumentExtractor:
         self.document = document
         self.lex = lex
         self.rules = lex.rules
-        self._title_keys = sorted(lex.rules.titles)
+        self._title_prefixes = _prefixes(lex.rules.titles)
         self.adj_index = adjectives(lex)  # cached: built once per lexicon, not per document
         self.mentions: list[Mention] = []
         self.relations: list[Relation] = []
         self.history: list[list[tuple[int, str | None, str | None, Mention | None]]] = []
         self.recent: list[Mention] = []  # gazetteer-known mentions, in text order
         self._seen_sentences: set[str] = set()
-        self._sents_doc: Doc | None = None
-        self._sents: tuple[list[int], list[str]] = ([], [])
+        self._seg: Segment | None = None
         self._emitted: set[tuple[int, str, str, str]] = set()
 
     # ---- mentions ---------------------------------------------------------------------
     def _mention(self, sd: Doc, base: int, s: int, e: int, name: str, etype: str, gaz_id: str | None,
                  source: str) -> Mention:
-        span = sd[s:e]
-        return Mention(doc_id=self.document.doc_id, start=base + span.start_char, end=base + span.end_char,
-                       text=span.text, name=name, etype=etype, gaz_id=gaz_id, sentence=self._sentence_of(sd, s),
+        seg = self._segment(sd)
+        last = seg.toks[e - 1]
+        a, b = seg.toks[s].idx, last.idx + len(last.text)  # the Span's start_char and end_char
+        return Mention(doc_id=self.document.doc_id, start=base + a, end=base + b, text=seg.text[a:b], name=name, etype=etype, gaz_id=gaz_id, sentence=self._sentence_of(sd, s),
                        source=source)
+
+    def _segment(self, sd: Doc) -> Segment:
+        """The segment being read (run sets it), or that of another parse."""
+        return self._seg if self._seg is not None and self._seg.doc is sd else Segment.of(sd)
 
     def _sentence_of(self, sd: Doc, i: int) -> str:
         """The text of the sentence holding token i (Span.sent walks the tokens at every call; this does not)."""
-        if self._sents_doc is not sd:
-            sents = list(sd.sents)
-            self._sents_doc, self._sents = sd, ([x.start for x in sents], [x.text.strip() for x in sents])
-        starts, texts = self._sents
-        return texts[bisect_right(starts, i) - 1]
+        seg = self._segment(sd)
+        return seg.sent_texts[bisect_right(seg.sent_starts, i) - 1]
 
-    def _segment_mentions(self, sd: Doc, base: int) -> dict[int, Mention]:
-        cands = find_mentions(sd, self.lex)
+    def _segment_mentions(self, seg: Segment, base: int) -> dict[int, Mention]:
+        sd = seg.doc
+        cands = find_mentions(seg, self.lex)
         strong = {m.gaz_id for m in self.mentions if m.gaz_id and m.source != "gazetteer-weak"}
         strong |= {c.gaz_id for c in cands if c.gaz_id and c.source != "gazetteer-weak"}
         tok2m: dict[int, Mention] = {}
@@ -339,21 +349,25 @@ class DocumentExtractor:
         self._emitted.add(key)
         amount, currency = (money if money and pred == "funds" else (None, None))
         self.relations.append(Relation(subject=subj, predicate=pred, object=obj, doc_id=self.document.doc_id,
-                                       sentence=sent.text.strip(), sent_start=view.base + sent.start_char,
+                                       sentence=view.text, sent_start=view.base + sent.start_char,
                                        sent_end=view.base + sent.end_char, rule=rule, amount=amount,
                                        currency=currency))
 
     # ---- rule families -------------------------------------------------------------------
     def verb_rules(self, view: _SentenceView) -> None:
-        for v in view.tokens:
-            lemma = lemma_in(v, self.rules.verbs)
-            if lemma is None or v.pos_ not in ("VERB", "AUX", "ADJ") or v.i in view.tok2m:
+        seg, verbs = view.seg, self.rules.verbs
+        for i in range(view.sent.start, view.sent.end):
+            lemma = lemma_key(seg.lemmas[i], seg.lemma_lows[i], seg.lowers[i], verbs)
+            if lemma is None or i in view.tok2m:
+                continue
+            v = seg.toks[i]
+            if v.pos_ not in ("VERB", "AUX", "ADJ"):
                 continue
             rule = self.rules.verbs[lemma]
             passive = self.is_passive(v)
             if rule.passive_only and not passive:
                 continue
-            if rule.context and not any(w in view.sent.text.lower() for w in rule.context):
+            if rule.context and not any(w in view.text.lower() for w in rule.context):
                 continue
             if self.negated_or_alleged(v):
                 continue
@@ -387,9 +401,13 @@ class DocumentExtractor:
                     self._emit(view, s, pred, o, f"verb:{lemma}", money)
 
     def noun_rules(self, view: _SentenceView) -> None:
-        for n in view.tokens:
-            rule = self.rules.nouns.get(n.lemma_.lower())
-            if rule is None or n.pos_ not in ("NOUN", "PROPN") or n.i in view.tok2m:
+        seg, nouns = view.seg, self.rules.nouns
+        for i in range(view.sent.start, view.sent.end):
+            rule = nouns.get(seg.lemma_lows[i])
+            if rule is None or i in view.tok2m:
+                continue
+            n = seg.toks[i]
+            if n.pos_ not in ("NOUN", "PROPN"):
                 continue
             gov = self._governor(n)
             if rule.governors and not ((gov is not None and lemma_in(gov, rule.governors))
@@ -474,28 +492,28 @@ class DocumentExtractor:
         return t if any(c.dep_ == "cop" for c in t.children) else None
 
     def title_rules(self, view: _SentenceView) -> None:
-        sd, sent = view.sent.doc, view.sent
+        sent, toks = view.sent, view.toks
         i = sent.start
         while i < sent.end:
             match = None
-            if not _may_start_title(self._title_keys, view.norms[i]):
+            if view.norms[i] not in self._title_prefixes:
                 i += 1
                 continue
             for width in (3, 2, 1):
                 j = i + width
-                if j <= sent.end and norm(sd[i:j].text.replace(" ' ", "'").replace("' ", "'")) in self.rules.titles:
-                    match = (i, j, self.rules.titles[norm(sd[i:j].text.replace("' ", "'"))])
+                if j <= sent.end and norm(view.seg.span_text(i, j).replace(" ' ", "'").replace("' ", "'")) in self.rules.titles:
+                    match = (i, j, self.rules.titles[norm(view.seg.span_text(i, j).replace("' ", "'"))])
                     break
             if not match or i in view.tok2m:
                 i += 1
                 continue
             ts, te, pred = match
             org, k = None, te
-            if k < sent.end and (m := self._adjective_mention(sd[k], view.base)) and sd[k].pos_ == "ADJ":
+            if k < sent.end and (m := self._adjective_mention(toks[k], view.base)) and toks[k].pos_ == "ADJ":
                 org, k = m, k + 1
-            elif k < sent.end and sd[k].lower_ in ("de", "du", "des", "d'", "d’"):
+            elif k < sent.end and toks[k].lower_ in ("de", "du", "des", "d'", "d’"):
                 k2 = k + 1
-                while k2 < sent.end and sd[k2].pos_ == "DET":
+                while k2 < sent.end and toks[k2].pos_ == "DET":
                     k2 += 1
                 if k2 in view.tok2m:
                     org = view.tok2m[k2]
@@ -504,32 +522,32 @@ class DocumentExtractor:
                         k += 1
             person = None
             r = k
-            while r < sent.end and (sd[r].text == "," or sd[r].pos_ == "DET" or norm(sd[r].text) in self.rules.ranks):
+            while r < sent.end and (toks[r].text == "," or toks[r].pos_ == "DET" or norm(toks[r].text) in self.rules.ranks):
                 r += 1
             if r < sent.end and r in view.tok2m and view.tok2m[r].etype == "Person":
                 person = view.tok2m[r]
             if person is None:
                 left = ts - 1
                 steps = 0
-                while left >= sent.start and steps < 7 and (sd[left].pos_ in ("DET", "ADJ", "CCONJ", "ADV")
-                                                           or norm(sd[left].text) in self.rules.ranks
-                                                           or (sd[left].pos_ == "NOUN" and left not in view.tok2m)):
+                while left >= sent.start and steps < 7 and (toks[left].pos_ in ("DET", "ADJ", "CCONJ", "ADV")
+                                                           or norm(toks[left].text) in self.rules.ranks
+                                                           or (toks[left].pos_ == "NOUN" and left not in view.tok2m)):
                     left, steps = left - 1, steps + 1
-                if left >= sent.start and sd[left].text == "," and left - 1 in view.tok2m:
+                if left >= sent.start and toks[left].text == "," and left - 1 in view.tok2m:
                     cand = view.tok2m[left - 1]
                     if cand.etype == "Person":
                         person = cand
-                elif left >= sent.start and sd[left].lemma_ == "être" and sd[left].pos_ == "AUX":
-                    subj = [c for c in sd[ts].children if c.dep_ == "nsubj"]
+                elif left >= sent.start and toks[left].lemma_ == "être" and toks[left].pos_ == "AUX":
+                    subj = [c for c in toks[ts].children if c.dep_ == "nsubj"]
                     if subj and (m := self.ref(subj[0], view)) and m.etype == "Person":
                         person = m
             if person is not None and org is not None:
-                self._emit(view, person, pred, org, f"title:{norm(sd[ts:te].text)}")
+                self._emit(view, person, pred, org, f"title:{norm(view.seg.span_text(ts, te))}")
             i = te
 
     def surface_rules(self, view: _SentenceView) -> None:
         """Parentheses, "à Wiesbaden en Allemagne", "les villes ukrainiennes de Soledar et Bakhmut"."""
-        sd, sent = view.sent.doc, view.sent
+        sent, toks = view.sent, view.toks
         ms = sorted({(m.start, m.end): m for m in view.tok2m.values()}.values(), key=lambda m: m.start)
         tok_start = {}
         for i, m in view.tok2m.items():
@@ -541,18 +559,18 @@ class DocumentExtractor:
             e = tok_end[id(m)]
             if e >= sent.end:
                 continue
-            nxt = sd[e]
+            nxt = toks[e]
             if nxt.text == "(" and e + 1 in view.tok2m:
                 b = view.tok2m[e + 1]
                 be = tok_end[id(b)]
-                if be < len(sd) and sd[be].text == ")" and b is not m:
+                if be < len(toks) and toks[be].text == ")" and b is not m:
                     if m.etype == "Person" and coarse(b.etype) == "Organization":
                         self._emit(view, m, "memberOf", b, "paren:memberOf")
                     elif coarse(m.etype) == "Place" and m.etype not in ("Country", "Continent") and b.etype == "Country":
                         self._emit(view, m, "locatedIn", b, "paren:locatedIn")
                     after = be + 1
-                    if coarse(m.etype) == "Organization" and after + 2 < sent.end and sd[after].text == "," \
-                            and sd[after + 1].lower_ == "à" and after + 2 in view.tok2m:
+                    if coarse(m.etype) == "Organization" and after + 2 < sent.end and toks[after].text == "," \
+                            and toks[after + 1].lower_ == "à" and after + 2 in view.tok2m:
                         c = view.tok2m[after + 2]
                         if coarse(c.etype) == "Place" and c.etype not in ("Country", "Continent", "Region"):
                             self._emit(view, b if coarse(b.etype) == "Organization" else m, "locatedIn", c,
@@ -560,16 +578,17 @@ class DocumentExtractor:
             if nxt.lower_ in ("en", "au", "aux") and e + 1 in view.tok2m:
                 b = view.tok2m[e + 1]
                 if coarse(m.etype) == "Place" and m.etype not in ("Country", "Continent", "Region") \
-                        and b.etype == "Country" and (tok_start[id(m)] == 0 or sd[tok_start[id(m)] - 1].lower_ in ("à", "de", "d'", "d’")):
+                        and b.etype == "Country" and (tok_start[id(m)] == 0 or toks[tok_start[id(m)] - 1].lower_ in ("à", "de", "d'", "d’")):
                     self._emit(view, m, "locatedIn", b, "place:en")
             if coarse(m.etype) == "Organization" and nxt.text == "," and e + 2 < sent.end \
-                    and sd[e + 1].lower_ == "à" and e + 2 in view.tok2m:
+                    and toks[e + 1].lower_ == "à" and e + 2 in view.tok2m:
                 c = view.tok2m[e + 2]
                 if coarse(c.etype) == "Place" and c.etype not in ("Country", "Continent", "Region"):
                     self._emit(view, m, "locatedIn", c, "apposition:locatedIn")
-        for t in sent:
-            if self.rules.class_nouns.get(t.lemma_.lower()) != "City" or t.i in view.tok2m:
+        for i in range(sent.start, sent.end):
+            if self.rules.class_nouns.get(view.seg.lemma_lows[i]) != "City" or i in view.tok2m:
                 continue
+            t = toks[i]
             countries = [a for c in t.children if c.dep_ == "amod" and (a := self._adjective_mention(c, view.base))]
             if not countries:
                 continue
@@ -589,7 +608,7 @@ class DocumentExtractor:
                 view.subjects.append((t.i, g, n, m))
 
     def _descriptions(self, sd: Doc, base: int, tok2m: dict[int, Mention]) -> None:
-        for s, e, gids in description_matches(sd, self.lex):
+        for s, e, gids in description_matches(self._segment(sd), self.lex):
             if any(i in tok2m for i in range(s, e)):
                 continue
             before = [m for m in self.recent + sorted({id(x): x for x in tok2m.values()}.values(),
@@ -604,18 +623,18 @@ class DocumentExtractor:
 
     def run(self, parsed: list[Doc]) -> None:
         for seg, sd in zip(self.document.segments, parsed):
-            norms = [norm(t.text) for t in sd]
-            tok2m = self._segment_mentions(sd, seg.start)
+            self._seg = segment = Segment.of(sd, seg.text)
+            tok2m = self._segment_mentions(segment, seg.start)
             self._descriptions(sd, seg.start, tok2m)
-            for sent in sd.sents:
-                key = norm(sent.text)
+            for sent, text in zip(segment.sents, segment.sent_texts):
+                key = norm(text)
                 sent_ms = sorted({id(m): m for i, m in tok2m.items() if sent.start <= i < sent.end}.values(),
                                  key=lambda m: m.start)
                 if key in self._seen_sentences:
                     continue
                 self._seen_sentences.add(key)
                 view = _SentenceView(sent, seg.start, {i: m for i, m in tok2m.items() if sent.start <= i < sent.end},
-                                     norms)
+                                     segment, text)
                 self._record_subjects(view)
                 self.verb_rules(view)
                 self.noun_rules(view)

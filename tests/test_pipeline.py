@@ -61,3 +61,21 @@ def test_an_actor_named_only_by_an_adjective_is_mentioned_in_its_document(tmp_pa
     g = Graph().parse(tmp_path / "o" / "graph.ttl")
     assert (KGR["russie"], KGO.attacks, KGR["kharkiv"]) in g
     assert len(list(g.objects(KGR["russie"], KGO.mentionedIn))) == 1
+
+
+def test_components_kg_disables_change_nothing_the_extractor_reads(nlp):
+    """kg.nlp.UNUSED is skipped for speed; if a model version made one of them matter (a lemma, a POS, a
+    morphological feature, a head or an entity changes), this fails and the component must run again."""
+    from kg.nlp import UNUSED
+
+    assert UNUSED and all(c in nlp.pipe_names for c in UNUSED)
+    texts = [p for path in sorted((ROOT / "seeds").glob("*.txt"))
+             for p in path.read_text(encoding="utf-8").split("\n") if p.strip()]
+
+    def seen(doc):
+        return [(t.text, t.lemma_, t.pos_, str(t.morph), t.dep_, t.head.i, t.ent_iob_, t.ent_type_,
+                 t.is_sent_start) for t in doc]
+
+    full = [seen(d) for d in nlp.pipe(texts)]
+    assert full == [seen(d) for d in nlp.pipe(texts, disable=list(UNUSED))]
+    assert sum(map(len, full)) > 1000

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 import click
@@ -11,7 +12,9 @@ from kg.errors import KgError
 
 
 class _Group(click.Group):
-    """Turns KgError into one line on stderr and exit status 1."""
+    """Turns a user's mistake into one line on stderr and exit status 1: KgError, and an OSError (a folder
+    that cannot be created, a full disk), which is about the machine, not a bug to show a traceback for.
+    Ctrl-C gets one line and status 130; every output is written by an atomic rename, so none is half-written."""
 
     def invoke(self, ctx: click.Context):
         try:
@@ -19,6 +22,14 @@ class _Group(click.Group):
         except KgError as exc:
             click.echo(f"kg: error: {exc}", err=True)
             sys.exit(1)
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"kg: error: {where}{exc.strerror or exc}", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("kg: interrupted; no output was half-written (files written before stay as they were, "
+                       "a store keeps its finished batches)", err=True)
+            sys.exit(130)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -63,9 +74,26 @@ def build(paths: tuple[str, ...], out_dir: str | None, store_dir: str | None, ga
     OUT/graph.html (interactive network, works offline). --store adds the new
     documents to a persistent Oxigraph store (see `kg query STORE`). Files that
     cannot be read (empty, binary, undecodable) are reported on one line each and
-    skipped; the exit status is 2 if any was skipped. Nothing is replaced unless the
-    whole build (or, for a store, each batch) succeeds.
+    skipped, and so is a document whose statements would break the SHACL shapes; the
+    exit status is 2 if anything was skipped. Outputs are replaced only by a finished
+    build (or, for a store, batch), each file by an atomic rename; a second build into
+    the same --out or --store fails at once.
     """
+    from kg.export import folder_lock
+
+    if not out_dir and not store_dir:
+        raise KgError("give --out DIR (graph.ttl + graph.html), --store DIR (persistent store), or both")
+    with ExitStack() as held:
+        if out_dir:  # two builds into one folder would leave a graph.ttl and a graph.html from different runs
+            held.enter_context(folder_lock(Path(out_dir), f"{out_dir} is being written by another kg build; "
+                                                          "try again when it ends, or use another --out"))
+        _build(paths, out_dir, store_dir, gazetteers, strict, no_html, no_validate, workers, cache_dir, scheduler,
+               batch_size)
+
+
+def _build(paths: tuple[str, ...], out_dir: str | None, store_dir: str | None, gazetteers: tuple[str, ...],
+           strict: bool, no_html: bool, no_validate: bool, workers: int, cache_dir: str | None,
+           scheduler: str | None, batch_size: int) -> None:
     from kg.export import serialize, write_atomic
     from kg.pipeline import build as run_build
     from kg.namespace import KGO
@@ -77,8 +105,6 @@ def build(paths: tuple[str, ...], out_dir: str | None, store_dir: str | None, ga
 
     many = sum(1 for p in paths if Path(p).is_dir()) > 0 or len(paths) > 20
     bar = progress if many and sys.stderr.isatty() else None
-    if not out_dir and not store_dir:
-        raise KgError("give --out DIR (graph.ttl + graph.html), --store DIR (persistent store), or both")
     if store_dir:
         from kg.pipeline import build_store
         from kg.store import open_store
@@ -104,13 +130,12 @@ def build(paths: tuple[str, ...], out_dir: str | None, store_dir: str | None, ga
         if stored.skipped:
             sys.exit(2)
         return
-    result = run_build(paths, gazetteers, progress=bar, workers=workers, cache_dir=cache_dir, scheduler=scheduler)
+    result = run_build(paths, gazetteers, progress=bar, workers=workers, cache_dir=cache_dir, scheduler=scheduler,
+                       validate=not no_validate)  # a document that breaks the shapes is skipped, not the build
     for line in result.skipped:
         click.echo(f"kg: skipped: {line}", err=True)
     if strict and result.skipped:
         raise KgError(f"{len(result.skipped)} file(s) skipped and --strict is set; nothing written")
-    if not no_validate:
-        _refuse_invalid(result.graph, "nothing written")
     ttl = serialize(result.graph, "turtle")
     html = None if no_html else render_html(result.graph).encode("utf-8")
     out = Path(out_dir)

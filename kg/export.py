@@ -11,11 +11,14 @@ previous good one was.
 from __future__ import annotations
 
 import csv
+import fcntl
 import io
 import json
 import os
 import re
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from rdflib import RDF, Dataset, Graph, URIRef
@@ -267,6 +270,32 @@ def csv_tables(graph: Graph) -> dict[str, bytes]:
                   [[u, v, a["predicate"], a["evidence"], a["documents"], a["amounts"], a["statements"]]
                    for u, v, a in g.edges(data=True)])
     return {"nodes.csv": nodes, "edges.csv": edges}
+
+
+@contextmanager
+def folder_lock(folder: Path, busy: str) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` for the block; a second holder fails at once with ``busy``
+    instead of interleaving its files with ours. The lock is on the folder itself (no lock file left
+    among the outputs), and the kernel drops it when the process dies, so a killed build never leaves
+    the folder locked."""
+    created = not folder.exists()
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise KgError(busy) from None
+        yield
+    except BaseException:
+        if created:  # a failed run leaves no empty folder behind
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+        raise
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -74,12 +74,14 @@ def _read(paths: list[str], lex: Lexicon, skip: set[str] = frozenset()) -> tuple
 
 def build(paths: Iterable[str], gazetteers: tuple[str, ...] = (), lexicon: Lexicon | None = None,
           progress: Callable[[Iterable], Iterable] | None = None, workers: int = 1,
-          cache_dir: str | None = None, scheduler: str | None = None) -> BuildResult:
+          cache_dir: str | None = None, scheduler: str | None = None, validate: bool = False) -> BuildResult:
     """Read, parse, extract, resolve and build the graph of the given files and folders.
 
     ``workers`` spaCy processes parse in parallel; ``cache_dir`` keeps parses so a
     second build of the same texts (e.g. after changing a rule) skips spaCy;
-    ``scheduler`` sends the parsing and extraction to a Dask cluster.
+    ``scheduler`` sends the parsing and extraction to a Dask cluster. With ``validate``
+    the graph is checked against the SHACL shapes, and a document whose statements break
+    them is left out (reported in ``skipped``) rather than losing the whole build.
     """
     t0 = time.perf_counter()
     paths = list(paths)
@@ -88,15 +90,54 @@ def build(paths: Iterable[str], gazetteers: tuple[str, ...] = (), lexicon: Lexic
     if not docs:
         raise KgError(E_NO_DOCS.format(paths=", ".join(map(str, paths))) +
                       (f" ({'; '.join(skipped)})" if skipped else ""))
-    mentions: list[Mention] = []
-    relations: list[Relation] = []
     stream = extract_stream(docs, lex, workers, cache_dir, scheduler)
-    for _, ms, rs in (progress(stream) if progress else stream):
-        mentions += ms
-        relations += rs
+    items = list(progress(stream) if progress else stream)
+    result = _assemble(items, lex)
+    if validate:
+        result, rejected = _without_invalid(items, result, lex)
+        skipped += rejected
+    result.skipped, result.seconds = skipped, time.perf_counter() - t0
+    return result
+
+
+def _assemble(items: list[Extracted], lex: Lexicon) -> BuildResult:
+    """Resolve the documents' mentions together and build their graph."""
+    docs = [d for d, _, _ in items]
+    mentions = [m for _, ms, _ in items for m in ms]
+    relations = [r for _, _, rs in items for r in rs]
     entities, keys = resolve(mentions, relations, lex)
-    graph = build_graph(docs, entities, keys, relations, model_version(MODEL))
-    return BuildResult(graph, docs, entities, relations, skipped, time.perf_counter() - t0)
+    return BuildResult(build_graph(docs, entities, keys, relations, model_version(MODEL)), docs, entities, relations)
+
+
+def _without_invalid(items: list[Extracted], result: BuildResult, lex: Lexicon) -> tuple[BuildResult, list[str]]:
+    """The build minus the documents whose graph breaks the shapes, found by halving: the documents are
+    added half by half to those kept, and a half that breaks a shape is split again, down to the single
+    documents at fault. Costs one SHACL check when the graph conforms (the usual case)."""
+    from kg.validate import validate
+
+    if not validate(result.graph):
+        return result, []
+    kept: list[Extracted] = []
+    rejected: list[str] = []
+
+    def visit(part: list[Extracted]) -> None:
+        violations = validate(_assemble(kept + part, lex).graph, inplace=True)
+        if not violations:
+            kept.extend(part)
+        elif len(part) == 1:
+            rejected.append(f"{part[0][0].path}: its statements break ontology/shapes.ttl ({violations[0]}); "
+                            "left out of the graph")
+        else:
+            mid = len(part) // 2
+            visit(part[:mid])
+            visit(part[mid:])
+
+    visit(items)
+    if not kept:
+        raise KgError(f"every document breaks ontology/shapes.ttl; nothing written ({'; '.join(rejected)})")
+    order = {id(item): i for i, item in enumerate(items)}
+    kept.sort(key=lambda item: order[id(item)])
+    return _assemble(kept, lex), rejected
 
 
 def _batches(items: Iterable, size: int) -> Iterator[list]:

@@ -8,7 +8,7 @@ Layout of DIR:
 - ``oxigraph-<n>/``: an Oxigraph (RocksDB) store holding the graph, opened through
   rdflib (the ``oxrdflib`` plugin) so queries run on Oxigraph's engine. The data is in
   the default graph, the ontology in the named graph ``ONTOLOGY_GRAPH``.
-- ``LOCK``: held by the one writer.
+- the folder itself is locked (``flock``) by the one writer.
 
 Documents are added in batches. For each batch the writer resolves the new mentions
 against the stored state (kg.resolve's own functions, so the result is exactly what a
@@ -27,7 +27,6 @@ the batch re-resolves every stored mention; that is slower but still exact.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import shutil
 import sqlite3
@@ -42,6 +41,7 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from kg.errors import KgError, ShapeError
+from kg.export import folder_lock
 from kg.graph import (BUILD, doc_iri, document_triples, entity_triples, header_triples, mention_triples, relation_triples,
                       slug, slug_iris)
 from kg.lexicon import Lexicon
@@ -82,16 +82,8 @@ def is_store(path: str | Path) -> bool:
 @contextmanager
 def writer_lock(root: Path) -> Iterator[None]:
     """Exclusive lock for writing DIR; a second writer fails at once instead of corrupting it."""
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / "LOCK", "w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise KgError(f"store {root} is being written by another kg build; try again when it ends") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    with folder_lock(root, f"store {root} is being written by another kg build; try again when it ends"):
+        yield
 
 
 def _read_only(root: Path) -> sqlite3.Connection:

@@ -233,22 +233,37 @@ def test_validate_names_the_node_and_the_broken_constraint(tmp_path, triples, me
     assert res.output.strip().splitlines()[-1].startswith("kg: error: the graph breaks")
 
 
-def test_build_refuses_to_write_a_graph_that_breaks_the_shapes(tmp_path, monkeypatch):
+def test_a_document_whose_statements_break_the_shapes_is_skipped_and_the_rest_is_written(tmp_path, monkeypatch):
+    """One bad document must not cost the graph of the others: it is reported, left out, and the exit says so."""
+    import dataclasses
+
     import kg.pipeline
 
-    real = kg.pipeline.build
+    src = tmp_path / "articles"
+    src.mkdir()
+    seeds = sorted((ROOT / "seeds").glob("*.txt"))
+    for i in range(4):
+        (src / f"{i}.txt").write_text(seeds[i % 2].read_text(encoding="utf-8") + f"\nCopie {i}.\n", encoding="utf-8")
+    real = kg.pipeline.extract_stream
 
-    def broken_build(*args, **kwargs):
-        result = real(*args, **kwargs)
-        result.graph.add((KGR["wiesbaden"], KGO.funds, KGR["ukraine"]))
-        result.graph.add((KGR["wiesbaden"], RDF.type, KGO.City))
-        return result
+    def with_one_bad(docs, *a, **k):  # document 2 states an amount in a currency code the shapes refuse
+        for doc, ms, rs in real(docs, *a, **k):
+            if doc.path.endswith("/2.txt"):
+                rs = [dataclasses.replace(r, currency="dollars") if r.amount else r for r in rs]
+            yield doc, ms, rs
 
-    monkeypatch.setattr(kg.pipeline, "build", broken_build)
+    monkeypatch.setattr(kg.pipeline, "extract_stream", with_one_bad)
     out = tmp_path / "out"
-    res = _run(["build", str(ROOT / "seeds"), "--out", str(out)])
-    assert res.exit_code == 1 and "a funder is a person, an organisation or a country" in res.output
-    assert "nothing written" in res.output and not (out / "graph.ttl").exists()
+    res = _run(["build", str(src), "--out", str(out)])
+    assert res.exit_code == 2, res.output
+    [line] = [x for x in res.output.splitlines() if x.startswith("kg: skipped:")]
+    assert line.startswith(f"kg: skipped: {(src / '2.txt').as_posix()}: its statements break ontology/shapes.ttl")
+    assert "3 documents" in res.output
+    g = load_graph(out / "graph.ttl")
+    assert len(set(g.subjects(RDF.type, KGO.Document))) == 3
+    assert all(str(c) != "dollars" for c in g.objects(None, KGO.currency))
+    strict = _run(["build", str(src), "--out", str(tmp_path / "strict"), "--strict"])
+    assert strict.exit_code == 1 and not (tmp_path / "strict" / "graph.ttl").exists()
 
 
 def test_output_is_identical_whatever_the_order_the_files_are_given_in(tmp_path, nlp):
@@ -257,3 +272,51 @@ def test_output_is_identical_whatever_the_order_the_files_are_given_in(tmp_path,
     assert _run(["build", str(ROOT / "seeds"), "--out", str(a), "--no-html"]).exit_code == 0
     assert _run(["build", *map(str, reversed(seeds)), str(seeds[0]), "--out", str(b), "--no-html"]).exit_code == 0
     assert (a / "graph.ttl").read_bytes() == (b / "graph.ttl").read_bytes()
+
+
+def test_a_second_build_into_the_same_folder_fails_clearly(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    fd = os.open(out, os.O_RDONLY)  # what a running `kg build --out` holds
+    try:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        res = _run(["build", str(ROOT / "seeds"), "--out", str(out)])
+    finally:
+        os.close(fd)
+    assert res.exit_code == 1 and "being written by another kg build" in res.output
+    assert list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGKILL"])
+def test_an_interrupted_build_leaves_the_previous_outputs_as_they_were(tmp_path, sig):
+    import signal
+    import time
+
+    src = tmp_path / "articles"
+    src.mkdir()
+    seeds = sorted((ROOT / "seeds").glob("*.txt"))
+    for i in range(200):  # long enough to be still parsing when the signal comes
+        (src / f"{i:03d}.txt").write_text(seeds[i % 2].read_text(encoding="utf-8") + f"\nCopie {i}.\n",
+                                          encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "graph.ttl").write_bytes(b"previous ttl")
+    (out / "graph.html").write_bytes(b"previous html")
+    proc = subprocess.Popen([sys.executable, "-m", "kg.cli", "build", str(src), "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(8)  # imports, the model, then well into parsing
+    assert proc.poll() is None, "the build ended before the signal"
+    proc.send_signal(getattr(signal, sig))
+    _, err = proc.communicate(timeout=60)
+    if sig == "SIGINT":
+        assert proc.returncode == 130 and err.strip().splitlines() == [
+            "kg: interrupted; no output was half-written (files written before stay as they were, "
+            "a store keeps its finished batches)"], err
+    else:
+        assert proc.returncode == -signal.SIGKILL
+    assert (out / "graph.ttl").read_bytes() == b"previous ttl"
+    assert (out / "graph.html").read_bytes() == b"previous html"
+    assert sorted(p.name for p in out.iterdir()) == ["graph.html", "graph.ttl"]  # no temporary file left
+    assert _run(["build", str(ROOT / "seeds"), "--out", str(out)]).exit_code == 0  # and the folder is not locked

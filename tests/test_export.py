@@ -131,3 +131,26 @@ def test_csv_into_an_existing_file_is_refused(tmp_path):
     (tmp_path / "x").write_text("keep", encoding="utf-8")
     res = CliRunner().invoke(main, ["export", str(SEEDS_TTL), "--format", "csv", "--out", str(tmp_path / "x")])
     assert res.exit_code == 1 and "is a file" in res.output and (tmp_path / "x").read_text() == "keep"
+
+
+def test_a_write_killed_midway_leaves_the_previous_file_whole(tmp_path):
+    """write_atomic writes a temporary file and renames it: kill -9 during the write of a large graph and
+    the previous file is still there, whole (a plain write would have truncated it first)."""
+    import signal
+    import time
+
+    target = tmp_path / "graph.ttl"
+    target.write_bytes(b"previous graph")
+    code = ("import sys; from pathlib import Path; from kg.export import write_atomic; "
+            "data = b'x' * (1 << 30); print('ready', flush=True); write_atomic(Path(sys.argv[1]), data)")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(target)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "ready"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and proc.poll() is None:
+        temps = [p for p in tmp_path.iterdir() if p != target]
+        if (temps and temps[0].stat().st_size > 0) or target.read_bytes()[:8] != b"previous":
+            break  # the write has started
+        time.sleep(0.001)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert target.read_bytes() == b"previous graph"

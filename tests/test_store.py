@@ -77,9 +77,12 @@ def test_query_render_export_and_validate_read_a_store(tmp_path):
 def test_a_second_writer_fails_clearly(tmp_path):
     store = tmp_path / "store"
     store.mkdir()
-    with open(store / "LOCK", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
+    fd = os.open(store, os.O_RDONLY)  # what a running writer holds
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
         res = _kg("build", ROOT / "seeds", "--store", store)
+    finally:
+        os.close(fd)
     assert res.exit_code == 1 and "being written by another kg build" in res.output
 
 

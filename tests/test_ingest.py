@@ -23,6 +23,13 @@ def test_utf8_bom_does_not_stick_to_first_word(tmp_path, lex):
     assert read_document(f, lex.boilerplate).text.startswith("Le Canada")
 
 
+def test_a_stray_nul_inside_a_word_is_dropped_so_the_name_stays_whole(tmp_path, lex):
+    """A NUL or two in a text file (a bad export, a copy from a PDF) is noise, not a word break."""
+    f = tmp_path / "a.txt"
+    f.write_bytes("Le Penta\x00gone soutient l'Ukraine.\nLe Canada soutient le\x00 Mali.".encode("utf-8"))
+    assert read_document(f, lex.boilerplate).text == "Le Pentagone soutient l'Ukraine.\nLe Canada soutient le Mali."
+
+
 def test_empty_file_is_skipped_with_reason(tmp_path, lex):
     f = tmp_path / "empty.txt"
     f.write_text("  \n")

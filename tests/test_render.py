@@ -82,3 +82,35 @@ def test_every_edge_carries_all_its_evidence_and_family():
     assert len(funds["evidence"]) == 2 and funds["docs"] == [0, 1] and funds["family"] == "support"
     assert sorted(x["amount"] for x in funds["evidence"]) == ["1,100,000,000 USD", "500,000,000 USD"]
     assert {e["family"] for e in data["edges"]} == {"support", "hostility", "hierarchy", "location"}
+
+
+@pytest.mark.parametrize("name", ["</script x>", "</SCRIPT\t", "<!--<script>", "a & b", "\u2028ligne\u2029"])
+def test_the_data_block_holds_no_character_that_could_end_it_or_open_markup(name):
+    """The graph's data sits in a <script type="application/json"> block: the HTML tokenizer ends it at
+    any "</script" followed by a space, "/" or ">", whatever the case, so no "<" may appear raw in it."""
+    from rdflib import RDF, RDFS, Graph, Literal
+
+    from kg.namespace import KGO, KGR
+    from kg.render import render_html
+
+    g = Graph()
+    g.add((KGR["x"], RDF.type, KGO.Person))
+    g.add((KGR["x"], RDFS.label, Literal(name)))
+    g.add((KGR["y"], RDF.type, KGO.Country))
+    g.add((KGR["y"], RDFS.label, Literal("Pays")))
+    g.add((KGR["x"], KGO.memberOf, KGR["y"]))
+    html = render_html(g)
+    block = re.search(r'<script id="kg-data" type="application/json">(.*?)</script>', html, re.S).group(1)
+    assert not set(block) & {"<", ">", "&", "\u2028", "\u2029"}
+    strings: list[str] = []
+
+    def walk(x):
+        if isinstance(x, str):
+            strings.append(x)
+        elif isinstance(x, dict):
+            list(map(walk, x.values()))
+        elif isinstance(x, list):
+            list(map(walk, x))
+
+    walk(json.loads(block))
+    assert any(name.strip() in s for s in strings)  # and the page still shows the name as it is

@@ -408,9 +408,31 @@ class StoreWriter:
         return report
 
     def _add(self, batch, validate: bool) -> BatchReport:
-        db = self.db
+        """One batch, step by step: resolve its mentions against the stored state, recount the actors they
+        touch, store the actors and their IRIs, then write the triples that change to a new Oxigraph
+        generation (see the module docstring)."""
         new = list(dict.fromkeys(_bare(m) for _, ms, rs in batch for m in _distinct(ms, rs)))
         conflicts = self._conflicts(new)
+        keys, moved, stats = self._resolve_and_count(new, conflicts)
+        changed, old_rows, gone = self._store_entities(stats)
+        renamed = self._assign_iris(changed, old_rows, gone)
+        moved |= self._documents_naming(
+            [k for k, e in changed.items() if k in old_rows and old_rows[k][3] != e.etype] + renamed)
+        moved -= {d.doc_id for d, _, _ in batch}
+        self.db.executemany("INSERT INTO document VALUES (?, ?, ?, ?, ?)",
+                            [(d.sha256, d.doc_id, d.path, d.title, _pack(d, ms, rs)) for d, ms, rs in batch])
+        iri_of = _Entities(self.db)
+        add = self._changed_triples(batch, keys, changed, renamed, moved, iri_of)
+        if validate:
+            self._validate(add, iri_of)
+        stale_iris = sorted({old_rows[k][1] for k in (*changed, *gone, *renamed) if k in old_rows and old_rows[k][1]})
+        self._switch(add, stale_iris, sorted(moved))
+        return BatchReport(len(batch), len(changed) + len(renamed), len(moved), bool(conflicts))
+
+    def _resolve_and_count(self, new: list[Mention], conflicts: set[str]
+                           ) -> tuple[dict[Mention, str], set[str], dict[str, Stats]]:
+        """The key of every new mention (re-resolving the stored ones its batch may move), the old documents
+        whose mentions moved, and the statistics of every actor touched, new mentions included."""
         keys: dict[Mention, str] = {}
         moved: set[str] = set()
         recount: set[str] = set()  # keys whose statistics are recounted from the stored mentions
@@ -422,8 +444,8 @@ class StoreWriter:
         fast_keys, aliases, pools = self._resolve_batch(rest)
         self._write_resolution_state(aliases, pools)
         keys.update(fast_keys)
-        db.executemany(f"INSERT INTO mention ({_MENTION_COLS}, key, alias_reader, declares, feeds, alone) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [_row(m, keys[m]) for m in new])
+        self.db.executemany(f"INSERT INTO mention ({_MENTION_COLS}, key, alias_reader, declares, feeds, alone) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [_row(m, keys[m]) for m in new])
         stats: dict[str, Stats] = {}
         for k in sorted(recount):
             stats[k] = self._stats_from_mentions(k)
@@ -435,12 +457,15 @@ class StoreWriter:
                 row = self._entity_row(k)
                 stats[k] = Stats.from_json(json.loads(row[6])) if row else Stats()
             stats[k].add(m)
-        touched = sorted(stats)
-        # new or changed entities, and their slugs
+        return keys, moved, stats
+
+    def _store_entities(self, stats: dict[str, Stats]) -> tuple[dict[str, Entity], dict[str, tuple], list[str]]:
+        """Write the touched actors; returns those whose description changed, the rows they had before,
+        and the keys left without any mention (deleted)."""
         changed: dict[str, Entity] = {}
         old_rows: dict[str, tuple] = {}
         gone: list[str] = []
-        for k in touched:
+        for k in sorted(stats):
             row = self._entity_row(k)
             if row is not None:
                 old_rows[k] = row
@@ -451,65 +476,63 @@ class StoreWriter:
             if row is None or (row[2], row[3], row[4], json.loads(row[5])) != (e.name, e.etype, e.qid,
                                                                                sorted(e.aliases)):
                 changed[k] = e
-            db.execute("INSERT OR REPLACE INTO entity VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       (k, slug(e.name), row[1] if row else "", e.name, e.etype, e.qid,
-                        json.dumps(sorted(e.aliases), ensure_ascii=False),
-                        json.dumps(stats[k].to_json(), ensure_ascii=False)))
+            self.db.execute("INSERT OR REPLACE INTO entity VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                            (k, slug(e.name), row[1] if row else "", e.name, e.etype, e.qid,
+                             json.dumps(sorted(e.aliases), ensure_ascii=False),
+                             json.dumps(stats[k].to_json(), ensure_ascii=False)))
         for k in gone:
-            db.execute("DELETE FROM entity WHERE key = ?", (k,))
+            self.db.execute("DELETE FROM entity WHERE key = ?", (k,))
+        return changed, old_rows, gone
+
+    def _assign_iris(self, changed: dict[str, Entity], old_rows: dict[str, tuple], gone: list[str]) -> list[str]:
+        """Re-assign the IRIs of every slug a changed or deleted actor had or now has; returns the keys of
+        existing actors whose IRI moved."""
         slugs = {old_rows[k][0] for k in old_rows if k in changed or k in gone} | {slug(e.name) for e in
                                                                                    changed.values()}
-        by_slug = {s: [r[0] for r in db.execute("SELECT key FROM entity WHERE slug = ?", (s,))] for s in slugs}
-        iris = slug_iris({s: ks for s, ks in by_slug.items() if ks})
+        by_slug = {s: [r[0] for r in self.db.execute("SELECT key FROM entity WHERE slug = ?", (s,))] for s in slugs}
         renamed = []
-        for k, iri in iris.items():
+        for k, iri in slug_iris({s: ks for s, ks in by_slug.items() if ks}).items():
             row = self._entity_row(k)
             if row[1] != str(iri):
                 if row[1]:
                     renamed.append(k)
-                db.execute("UPDATE entity SET iri = ? WHERE key = ?", (str(iri), k))
-        # old documents to rewrite: their mentions moved, or name an actor whose IRI or class changed
-        retyped = [k for k, e in changed.items() if k in old_rows and old_rows[k][3] != e.etype]
-        if retyped:
-            moved |= {r[0] for r in db.execute(
-                f"SELECT DISTINCT doc_id FROM mention WHERE key IN ({','.join('?' * len(retyped))})", retyped)}
-        if renamed:
-            moved |= {r[0] for r in db.execute(
-                f"SELECT DISTINCT doc_id FROM mention WHERE key IN ({','.join('?' * len(renamed))})", renamed)}
-        new_ids = {d.doc_id for d, _, _ in batch}
-        moved -= new_ids
-        db.executemany("INSERT INTO document VALUES (?, ?, ?, ?, ?)",
-                       [(d.sha256, d.doc_id, d.path, d.title, _pack(d, ms, rs)) for d, ms, rs in batch])
-        # the triples: removed (old descriptions of changed actors, old documents rewritten) and added
-        stale_iris = sorted({old_rows[k][1] for k in (*changed, *gone, *renamed) if k in old_rows and old_rows[k][1]})
-        add: set[tuple] = set()
-        for t in header_triples(self.model):
-            add.add(t)
+                self.db.execute("UPDATE entity SET iri = ? WHERE key = ?", (str(iri), k))
+        return renamed
+
+    def _documents_naming(self, keys: list[str]) -> set[str]:
+        """Stored documents with a mention of one of these actors (their triples name its IRI or class)."""
+        if not keys:
+            return set()
+        return {r[0] for r in self.db.execute(
+            f"SELECT DISTINCT doc_id FROM mention WHERE key IN ({','.join('?' * len(keys))})", keys)}
+
+    def _changed_triples(self, batch, keys: dict[Mention, str], changed: dict[str, Entity], renamed: list[str],
+                         moved: set[str], iri_of: _Entities) -> set[tuple]:
+        """The triples to add: the build record, the changed actors' descriptions, the new documents and
+        the old documents rewritten."""
+        add: set[tuple] = set(header_triples(self.model))
         for k in sorted(set(changed) | set(renamed)):
             e = changed.get(k) or self._stored_entity(k)
-            for t in entity_triples(e, URIRef(self._entity_row(k)[1])):
-                add.add(t)
-        iri_of = _Entities(db)
+            add.update(entity_triples(e, URIRef(self._entity_row(k)[1])))
         for d, ms, rs in batch:
             key_of = {_bare(m): keys[_bare(m)] for m in _distinct(ms, rs)}
-            for t in doc_part(d, ms, rs, key_of, iri_of):
-                add.add(t)
+            add.update(doc_part(d, ms, rs, key_of, iri_of))
         for doc_id in sorted(moved):
             d, ms, rs = self._stored_document(doc_id)
-            key_of = {_from_row(r): r[8] for r in db.execute(
+            key_of = {_from_row(r): r[8] for r in self.db.execute(
                 f"SELECT {_MENTION_COLS}, key FROM mention WHERE doc_id = ?", (doc_id,))}
-            for t in doc_part(d, ms, rs, key_of, iri_of):
-                add.add(t)
-        if validate:
-            self._validate(add, iri_of)
+            add.update(doc_part(d, ms, rs, key_of, iri_of))
+        return add
+
+    def _switch(self, add: set[tuple], stale_iris: list[str], moved: list[str]) -> None:
+        """Apply the change to a new Oxigraph generation and make it current (in this transaction)."""
         gen = int(self._get("generation") or 0) + 1
         target = self.root / f"oxigraph-{gen}"
-        _write_oxigraph(self.root, self._get("current"), target, add, stale_iris, sorted(moved))
+        _write_oxigraph(self.root, self._get("current"), target, add, stale_iris, moved)
         if self._get("current"):
             self._set("previous", self._get("current"))
         self._set("current", target.name)
         self._set("generation", str(gen))
-        return BatchReport(len(batch), len(changed) + len(renamed), len(moved), bool(conflicts))
 
     def _stored_entity(self, key: str) -> Entity:
         row = self._entity_row(key)

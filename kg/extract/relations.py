@@ -9,25 +9,19 @@ negated, denied or alleged statements dropped.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
 
 from kg.extract.entities import Segment, adjectives, description_matches, find_mentions
+from kg.extract.grammar import (continuation, expand, governor, is_passive, lemma_in, lemma_key, money_near,
+                              negated_or_alleged, parse_money, prep, prep_args, subject_tokens)
 from kg.lexicon import Lexicon, coarse, norm
 from kg.records import Document, Mention, Relation
 
 _PERSONAL = {"il": ("Masc", "Sing"), "elle": ("Fem", "Sing"), "ils": ("Masc", "Plur"), "elles": ("Fem", "Plur")}
-_PERCEPTION = {"voir", "laisser", "faire", "entendre", "regarder", "sentir"}
-_PREP_ALIASES = {"au": "à", "aux": "à", "du": "de", "des": "de", "d'": "de", "d’": "de", "l'": None}
-_MONEY = re.compile(
-    r"(\d+(?:[\s\u202f\u00a0.]\d{3})*(?:,\d+)?)\s*(milliards?|millions?|mille|mds?|md)?\s*(?:de\s+|d['’]\s*)?"
-    r"(dollars?|euros?|livres?(?:\s+sterling)?|roubles?|hryvnias?|francs?|\$|€|£|USD|EUR|GBP)", re.I)
-_MULT = {"milliard": 1e9, "milliards": 1e9, "md": 1e9, "mds": 1e9, "million": 1e6, "millions": 1e6, "mille": 1e3}
-_CURRENCY = {"dollar": "USD", "$": "USD", "usd": "USD", "euro": "EUR", "€": "EUR", "eur": "EUR",
-             "livre": "GBP", "£": "GBP", "gbp": "GBP", "rouble": "RUB", "hryvnia": "UAH", "franc": "CHF"}
+
 
 # What each predicate accepts, by coarse type: (subjects, objects). A rule whose arguments do not
 # fit is wrong, not the ontology: "PDG de Paris" is not a relation.
@@ -49,44 +43,6 @@ def _prefixes(keys) -> frozenset[str]:
     """Every prefix of every key: a token whose text is not one cannot start a title, so most tokens
     are skipped without slicing the document."""
     return frozenset(k[:j] for k in keys for j in range(len(k) + 1))
-
-
-def _prep(tok: Token) -> str | None:
-    """The preposition introducing a nominal ("à l'Ukraine" -> "à"), contractions expanded."""
-    for c in tok.children:
-        if c.dep_ in ("case", "mark") or (c.dep_ == "fixed" and c.i < tok.i):
-            p = c.lower_
-            return _PREP_ALIASES.get(p, p) or p
-    return None
-
-
-def lemma_in(tok: Token, words) -> str | None:
-    """The lexicon word a token stands for, tolerating the lemmatizer's slips ("participe" for participer)."""
-    lemma = tok.lemma_
-    return lemma_key(lemma, lemma.lower(), tok.lower_, words)
-
-
-def lemma_key(lemma: str, lemma_low: str, lower: str, words) -> str | None:
-    """lemma_in on a token's strings, read once per segment."""
-    for cand in (lemma, lemma_low, lemma_low + "r", lower):
-        if cand in words:
-            return cand
-    return None
-
-
-def parse_money(text: str) -> tuple[float, str] | None:
-    """The first amount of money in a text: "1,1 milliard de dollars" -> (1.1e9, "USD")."""
-    m = _MONEY.search(text)
-    if not m:
-        return None
-    digits = re.sub(r"[\s\u202f\u00a0.]", "", m.group(1)).replace(",", ".")
-    try:
-        value = float(digits)
-    except ValueError:
-        return None
-    value *= _MULT.get((m.group(2) or "").lower(), 1)
-    unit = m.group(3).lower().split()[0].rstrip("s") if m.group(3) not in ("$", "€", "£") else m.group(3)
-    return value, _CURRENCY.get(unit, unit.upper())
 
 
 @dataclass
@@ -186,7 +142,7 @@ class DocumentExtractor:
             lemma = tok.lemma_.lower()
             if lemma in self.rules.group_nouns or low in self.rules.group_nouns:
                 for c in tok.children:
-                    if c.dep_ in ("nmod", "appos") and _prep(c) in ("de", None):
+                    if c.dep_ in ("nmod", "appos") and prep(c) in ("de", None):
                         r = self.ref(c, view, depth + 1)
                         if r is not None:
                             return r
@@ -197,7 +153,7 @@ class DocumentExtractor:
                             return r
             if lemma in self.rules.class_nouns or low in self.rules.class_nouns:
                 for c in tok.children:
-                    if c.dep_ in ("nmod", "appos", "flat:name") and c.i > tok.i and _prep(c) in ("de", None):
+                    if c.dep_ in ("nmod", "appos", "flat:name") and c.i > tok.i and prep(c) in ("de", None):
                         r = self.ref(c, view, depth + 1)
                         if r is not None:
                             return r
@@ -222,32 +178,17 @@ class DocumentExtractor:
                 return m
         return None
 
-    def expand(self, tok: Token) -> list[Token]:
-        """A token and the tokens coordinated with it ("en Ukraine, en Syrie et en Libye")."""
-        out, todo = [], [tok]
-        prep = _prep(tok)
-        while todo:
-            t = todo.pop(0)
-            if t in out:
-                continue
-            out.append(t)
-            for c in t.children:
-                if c.dep_ == "conj" or (c.dep_ == "nmod" and prep and _prep(c) == prep and c.pos_ == "PROPN"
-                                       and t.pos_ == "PROPN"):
-                    todo.append(c)
-        return out
-
     def refs(self, toks: list[Token], view: _SentenceView, deep: bool = False) -> list[Mention]:
         """The actors of argument tokens and of everything coordinated with them; a class noun
         ("les villes de Soledar et Bakhmut") stands for all the names it introduces."""
         out: list[Mention] = []
         for t in toks:
-            for x in self.expand(t):
+            for x in expand(t):
                 found: list[Mention] = []
                 if x.i not in view.tok2m and lemma_in(x, self.rules.class_nouns) and x.pos_ == "NOUN":
                     kids = [c for c in x.children if c.dep_ in ("nmod", "appos") and c.i > x.i
-                            and _prep(c) in ("de", None)]
-                    found = [m for c in kids for y in self.expand(c) if (m := self.ref(y, view))]
+                            and prep(c) in ("de", None)]
+                    found = [m for c in kids for y in expand(c) if (m := self.ref(y, view))]
                 if not found:
                     m = self.ref_deep(x, view) if deep else self.ref(x, view)
                     found = [m] if m is not None else []
@@ -255,80 +196,6 @@ class DocumentExtractor:
         return out
 
     # ---- grammar helpers -------------------------------------------------------------------
-    def subject_tokens(self, v: Token, depth: int = 0) -> list[Token]:
-        """The subject of a verb or predicate, through infinitives, coordination and relatives."""
-        if depth > 6:
-            return []
-        subj = [c for c in v.children if c.dep_ in ("nsubj", "nsubj:pass")]
-        if subj:
-            return subj
-        if v.dep_ == "xcomp" or (v.dep_ in ("ccomp", "advcl") and "Inf" in v.morph.get("VerbForm")):
-            h = v.head
-            obj = [c for c in h.children if c.dep_ == "obj" and c.i < v.i]
-            if obj and h.lemma_ in _PERCEPTION:
-                return obj
-            return self.subject_tokens(h, depth + 1)
-        if v.dep_ == "conj":
-            return self.subject_tokens(v.head, depth + 1)
-        if v.dep_.startswith("acl"):
-            h = v.head
-            while h.pos_ in ("VERB", "ADJ") and (h.dep_.startswith("acl") or h.dep_ in ("amod", "conj")) \
-                    and h.head.i != h.i:
-                h = h.head
-            return [h]
-        return []
-
-    def is_passive(self, v: Token) -> bool:
-        """Passive voice, or a past participle used as a modifier ("le groupe, dirigé par X")."""
-        if any(c.dep_ in ("aux:pass", "nsubj:pass") for c in v.children):
-            return True
-        if "Part" not in v.morph.get("VerbForm") or any(c.dep_ == "aux:tense" for c in v.children):
-            return False
-        if v.dep_.startswith("acl") or any(_prep(c) == "par" for c in v.children):
-            return True
-        return v.dep_ == "conj" and v.head.i != v.i and self.is_passive(v.head)
-
-    def negated_or_alleged(self, tok: Token) -> bool:
-        """True if the statement is negated, denied or only alleged ("n'ont joué aucun rôle", "prétendre que")."""
-        if self.rules.alleged_conditional:
-            verb = tok
-            while verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i:
-                verb = verb.head
-            moods = set(verb.morph.get("Mood")) | {m for c in verb.children if c.dep_.startswith(("aux", "cop"))
-                                                  for m in c.morph.get("Mood")}
-            if "Cnd" in moods and verb.dep_ != "ccomp":
-                return True
-        t, hops = tok, 0
-        while True:
-            for c in t.children:
-                if c.dep_ in ("advmod", "det", "advmod:neg") and norm(c.text) in self.rules.negation_words:
-                    return True
-                if "Neg" in c.morph.get("Polarity"):
-                    return True
-            if t.lemma_ in self.rules.denial_verbs and t is not tok:
-                return True
-            if t.head.i == t.i or hops > 8:
-                return False
-            t, hops = t.head, hops + 1
-
-    def _prep_args(self, v: Token, preps: tuple[str, ...], skip: set[int]) -> list[Token]:
-        out = []
-        for c in v.children:
-            if c.i in skip:
-                continue
-            if _prep(c) in preps and c.dep_ not in ("nsubj", "nsubj:pass"):
-                out.append(c)
-            elif c.dep_ in ("obl", "obl:arg", "obl:mod", "obj") and c.pos_ == "NOUN":
-                out += [g for g in c.children if g.dep_ == "nmod" and _prep(g) in preps]
-        return out
-
-    def _money_near(self, tok: Token) -> tuple[float, str] | None:
-        top = tok
-        while top.head.i != top.i and top.dep_ in ("nmod", "obj", "conj", "obl", "obl:arg") and top.head.pos_ in ("NOUN", "NUM"):
-            top = top.head
-        span = tok.doc[top.left_edge.i: top.right_edge.i + 1]
-        return parse_money(span.text)
-
     def _emit(self, view: _SentenceView, subj: Mention, pred: str, obj: Mention, rule: str,
               money: tuple[float, str] | None = None) -> None:
         if subj is obj or (subj.gaz_id and subj.gaz_id == obj.gaz_id) or norm(subj.name) == norm(obj.name):
@@ -364,23 +231,23 @@ class DocumentExtractor:
             if v.pos_ not in ("VERB", "AUX", "ADJ"):
                 continue
             rule = self.rules.verbs[lemma]
-            passive = self.is_passive(v)
+            passive = is_passive(v)
             if rule.passive_only and not passive:
                 continue
             if rule.context and not any(w in view.text.lower() for w in rule.context):
                 continue
-            if self.negated_or_alleged(v):
+            if negated_or_alleged(v, self.rules):
                 continue
             money = None
             if rule.object == ("obj",):
-                agents = [c for c in v.children if _prep(c) == "par"] if passive else []
+                agents = [c for c in v.children if prep(c) == "par"] if passive else []
                 if passive:
-                    subjects, objects = agents, self.subject_tokens(v)
+                    subjects, objects = agents, subject_tokens(v)
                 else:
-                    subjects, objects = self.subject_tokens(v), [c for c in v.children if c.dep_ == "obj"]
+                    subjects, objects = subject_tokens(v), [c for c in v.children if c.dep_ == "obj"]
             else:
-                subjects = self.subject_tokens(v)
-                objects = self._prep_args(v, rule.object, {s.i for s in subjects})
+                subjects = subject_tokens(v)
+                objects = prep_args(v, rule.object, {s.i for s in subjects})
             pred = rule.predicate
             if rule.gift:
                 given = [c for c in v.children if c.dep_ == "obj"]
@@ -394,8 +261,8 @@ class DocumentExtractor:
                     pred = "supports"
                 else:
                     continue
-                objects = [t for g in given for t in g.subtree if _prep(t) == "à"] + \
-                          [c for c in v.children if _prep(c) == "à" or c.dep_ == "iobj"]
+                objects = [t for g in given for t in g.subtree if prep(t) == "à"] + \
+                          [c for c in v.children if prep(c) == "à" or c.dep_ == "iobj"]
             for s in self.refs(subjects, view):
                 for o in self.refs(objects, view):
                     self._emit(view, s, pred, o, f"verb:{lemma}", money)
@@ -409,20 +276,20 @@ class DocumentExtractor:
             n = seg.toks[i]
             if n.pos_ not in ("NOUN", "PROPN"):
                 continue
-            gov = self._governor(n)
+            gov = governor(n)
             if rule.governors and not ((gov is not None and lemma_in(gov, rule.governors))
-                                       or (_prep(n) in rule.governors)):
+                                       or (prep(n) in rule.governors)):
                 continue
-            if self.negated_or_alleged(n):
+            if negated_or_alleged(n, self.rules):
                 continue
-            inside = [t for t in n.subtree if t.i != n.i] + self._continuation(n)
+            inside = [t for t in n.subtree if t.i != n.i] + continuation(n)
             if gov is not None and n.head.i == gov.i:  # "fait partie du X": the target hangs off the verb
                 inside += [c for c in gov.children if c.i != n.i and c.dep_ not in ("nsubj", "nsubj:pass")
-                           and _prep(c) in rule.patient]
+                           and prep(c) in rule.patient]
             patient_toks: list[Token] = []
             used_prep = None
             for p in rule.patient:
-                cands = [t for t in inside if _prep(t) == p and self.ref_deep(t, view) is not None]
+                cands = [t for t in inside if prep(t) == p and self.ref_deep(t, view) is not None]
                 if cands:
                     cands.sort(key=lambda t: abs(t.i - n.i))
                     patient_toks, used_prep = [cands[0]], p
@@ -432,7 +299,7 @@ class DocumentExtractor:
             patients = self.refs(patient_toks, view, deep=True)
             agents: list[Mention] = []
             for t in inside:
-                if _prep(t) == "par" and (m := self.ref(t, view)):
+                if prep(t) == "par" and (m := self.ref(t, view)):
                     agents.append(m)
             if not agents:
                 for c in n.children:
@@ -440,56 +307,24 @@ class DocumentExtractor:
                         agents.append(m)
             if not agents and used_prep != "de":
                 for t in inside:
-                    if _prep(t) == "de" and t.head.i == n.i and (m := self.ref(t, view)) and m not in patients:
+                    if prep(t) == "de" and t.head.i == n.i and (m := self.ref(t, view)) and m not in patients:
                         agents.append(m)
             possessive = any("Yes" in c.morph.get("Poss") for c in n.children)
             if not agents and gov is not None and (possessive or lemma_in(gov, rule.agent_verbs)):
-                agents = self.refs(self.subject_tokens(gov), view)
-            money = self._money_near(n) if rule.predicate == "funds" else None
+                agents = self.refs(subject_tokens(gov), view)
+            money = money_near(n) if rule.predicate == "funds" else None
             for a in agents:
                 for p in patients:
                     self._emit(view, a, rule.predicate, p, f"noun:{n.lemma_.lower()}", money)
-
-    @staticmethod
-    def _continuation(n: Token) -> list[Token]:
-        """Phrases that continue a noun phrase in the text but that the parser attached elsewhere:
-        in "l'invasion de la Géorgie par la Russie", "par la Russie" often hangs off the verb."""
-        out: list[Token] = []
-        doc, edge = n.doc, n.right_edge.i
-        sent_end = n.sent.end
-        for _ in range(3):
-            nxt = edge + 1
-            if nxt >= sent_end or doc[nxt].pos_ != "ADP":
-                break
-            heads = [t for t in doc[nxt:sent_end] if t.left_edge.i == nxt and t.pos_ in ("NOUN", "PROPN")]
-            if not heads:
-                break
-            phrase = max(heads, key=lambda t: t.right_edge.i)
-            out += list(phrase.subtree)
-            edge = phrase.right_edge.i
-        return out
 
     def ref_deep(self, tok: Token, view: _SentenceView) -> Mention | None:
         """Like ref, but "à la sécurité de l'Ukraine" also reaches the actor inside the phrase."""
         m = self.ref(tok, view)
         if m is None and tok.pos_ == "NOUN":
             for c in tok.children:
-                if c.dep_ == "nmod" and _prep(c) == "de" and (m := self.ref(c, view)):
+                if c.dep_ == "nmod" and prep(c) == "de" and (m := self.ref(c, view)):
                     return m
         return m
-
-    @staticmethod
-    def _governor(n: Token) -> Token | None:
-        """The verb (or predicate noun) a noun trigger depends on, through nouns and coordination."""
-        t, hops = n, 0
-        while t.head.i != t.i and hops < 6:
-            h = t.head
-            if t.dep_ in ("nmod", "conj", "obj", "obl", "obl:arg", "obl:mod", "appos", "xcomp", "nsubj") \
-                    and h.pos_ in ("NOUN", "NUM", "PROPN") and not any(c.dep_ == "cop" for c in h.children):
-                t, hops = h, hops + 1
-                continue
-            return h
-        return t if any(c.dep_ == "cop" for c in t.children) else None
 
     def title_rules(self, view: _SentenceView) -> None:
         sent, toks = view.sent, view.toks
@@ -593,7 +428,7 @@ class DocumentExtractor:
             if not countries:
                 continue
             for c in t.children:
-                if c.dep_ == "nmod" and _prep(c) == "de":
+                if c.dep_ == "nmod" and prep(c) == "de":
                     for x in self.refs([c], view):
                         if coarse(x.etype) == "Place":
                             self._emit(view, x, "locatedIn", countries[0], f"class-noun:{t.lemma_.lower()}")

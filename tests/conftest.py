@@ -54,3 +54,21 @@ def relations(nlp, lex):
 def mentions(nlp, lex):
     """Mention records of a text."""
     return lambda text: _extract(text, lex)[0]
+
+
+def break_shapes_of(monkeypatch, name: str) -> None:
+    """Make the document read from a file called ``name`` state its amounts in a currency code the shapes
+    refuse ("dollars"), as a rule gone wrong would: the build must leave that one document out."""
+    import dataclasses
+
+    import kg.pipeline
+
+    real = kg.pipeline.extract_stream
+
+    def with_one_bad(docs, *a, **k):
+        for doc, ms, rs in real(docs, *a, **k):
+            if Path(doc.path).name == name:
+                rs = [dataclasses.replace(r, currency="dollars") if r.amount else r for r in rs]
+            yield doc, ms, rs
+
+    monkeypatch.setattr(kg.pipeline, "extract_stream", with_one_bad)

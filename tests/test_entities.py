@@ -51,3 +51,18 @@ def test_acronym_in_parentheses_names_the_same_organisation(mentions):
     keys = mention_keys(ms)
     esa = {keys[m] for m in ms if "ESA" in m.text or "Agence" in m.text}
     assert len(esa) == 1
+
+
+def test_segment_reads_the_same_texts_as_spacy_spans(nlp):
+    """Segment slices the text by token offsets instead of building Spans (for speed): every slice, every
+    sentence, must be what spaCy's Span.text gives, whitespace runs and trailing spaces included."""
+    from kg.extract.entities import Segment
+
+    text = "Le  Pentagone soutient l'Ukraine.\nIl finance Kiev ,  dit-il . "
+    doc = nlp(text)
+    seg = Segment.of(doc, text)
+    for s in range(len(doc) + 1):
+        for e in range(s, len(doc) + 1):
+            assert seg.span_text(s, e) == doc[s:e].text, (s, e)
+    assert seg.sent_texts == [x.text.strip() for x in doc.sents]
+    assert seg.lemmas == [t.lemma_ for t in doc] and seg.lowers == [t.lower_ for t in doc]

@@ -48,6 +48,8 @@ class Segment:
 
     def span_text(self, s: int, e: int) -> str:
         """``doc[s:e].text``, without making the Span and its Tokens."""
+        if e <= s:
+            return ""
         last = self.toks[e - 1]
         return self.text[self.toks[s].idx:last.idx + len(last.text)]
 

@@ -115,13 +115,15 @@ def _without_invalid(items: list[Extracted], result: BuildResult, lex: Lexicon) 
     documents at fault. Costs one SHACL check when the graph conforms (the usual case)."""
     from kg.validate import validate
 
-    if not validate(result.graph):
+    first = validate(result.graph)
+    if not first:
         return result, []
-    kept: list[Extracted] = []
+    kept: list[Extracted] = []  # in input order: halves are visited left to right
     rejected: list[str] = []
 
-    def visit(part: list[Extracted]) -> None:
-        violations = validate(_assemble(kept + part, lex).graph, inplace=True)
+    def visit(part: list[Extracted], violations: list | None = None) -> None:
+        if violations is None:
+            violations = validate(_assemble(kept + part, lex).graph, inplace=True)
         if not violations:
             kept.extend(part)
         elif len(part) == 1:
@@ -132,11 +134,9 @@ def _without_invalid(items: list[Extracted], result: BuildResult, lex: Lexicon) 
             visit(part[:mid])
             visit(part[mid:])
 
-    visit(items)
+    visit(items, first)  # the whole build is known to break them: no second check of it
     if not kept:
         raise KgError(f"every document breaks ontology/shapes.ttl; nothing written ({'; '.join(rejected)})")
-    order = {id(item): i for i, item in enumerate(items)}
-    kept.sort(key=lambda item: order[id(item)])
     return _assemble(kept, lex), rejected
 
 

@@ -59,7 +59,6 @@ class _SentenceView:
 
     def __post_init__(self) -> None:
         self.tokens = self.seg.toks[self.sent.start:self.sent.end]
-        self.norms, self.toks = self.seg.norms, self.seg.toks
 
 
 class DocumentExtractor:
@@ -327,11 +326,11 @@ class DocumentExtractor:
         return m
 
     def title_rules(self, view: _SentenceView) -> None:
-        sent, toks = view.sent, view.toks
+        sent, toks = view.sent, view.seg.toks
         i = sent.start
         while i < sent.end:
             match = None
-            if view.norms[i] not in self._title_prefixes:
+            if view.seg.norms[i] not in self._title_prefixes:
                 i += 1
                 continue
             for width in (3, 2, 1):
@@ -382,7 +381,7 @@ class DocumentExtractor:
 
     def surface_rules(self, view: _SentenceView) -> None:
         """Parentheses, "à Wiesbaden en Allemagne", "les villes ukrainiennes de Soledar et Bakhmut"."""
-        sent, toks = view.sent, view.toks
+        sent, toks = view.sent, view.seg.toks
         ms = sorted({(m.start, m.end): m for m in view.tok2m.values()}.values(), key=lambda m: m.start)
         tok_start = {}
         for i, m in view.tok2m.items():

@@ -8,11 +8,14 @@ file does not stop a build of thousands.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from kg.errors import E_BINARY, E_EMPTY, E_ENCODING, E_NO_PATH, E_UNREADABLE, KgError
+from kg.errors import (E_BINARY, E_EMPTY, E_ENCODING, E_NO_PATH, E_NOT_REGULAR, E_NOT_TEXT, E_TOO_BIG, E_UNREADABLE,
+                       E_UNREADABLE_DIR, KgError)
 from kg.lexicon import Boilerplate, norm
 from kg.records import Document, Segment
 
@@ -22,29 +25,82 @@ _SENT_END = re.compile(r"[.!?»\"”]\s+(?=\S)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def find_files(paths: Iterable[str]) -> list[Path]:
-    """Every article file (.txt, .html, .htm, .jsonl) under the given files and folders, sorted, each once.
+def shown(path: object) -> str:
+    """A file name as messages print it: control characters (a newline, a tab, an escape) written as escapes,
+    so a hostile name cannot forge extra lines of kg's output or drive the terminal."""
+    text = path.as_posix() if isinstance(path, Path) else str(path)
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _kind(mode: int) -> str | None:
+    """What a non-regular file is, for the skip message; None for a regular file."""
+    for test, name in ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder")):
+        if test(mode):
+            return name
+    return None if stat.S_ISREG(mode) else "not a regular file"
+
+
+def _check_regular(path: Path) -> KgError | None:
+    """Why a path (after its links) cannot be read as an article without hanging or reading forever, or None.
+    A FIFO blocks the reader until someone writes; a device such as /dev/zero never ends."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return KgError(E_UNREADABLE.format(path=shown(path), detail=exc.strerror or exc))
+    kind = _kind(mode)
+    return KgError(E_NOT_REGULAR.format(path=shown(path), kind=kind)) if kind else None
+
+
+def find_files(paths: Iterable[str]) -> list[Path | KgError]:
+    """Every article file (.txt, .html, .htm, .jsonl) under the given files and folders, sorted, each once; and,
+    in its place, a KgError for each entry that cannot be read (a FIFO, a device, an unreadable sub-folder).
 
     A missing path is a user mistake and raises; folders are walked without following
     symlinks to folders, so a symlink loop cannot hang the walk.
     """
-    out: set[Path] = set()
+    out: dict[str, Path | KgError] = {}
     for p in paths:
         path = Path(p)
-        if not path.exists():
-            raise KgError(E_NO_PATH.format(path=p))
-        if path.is_dir():
-            for f in path.rglob("*"):
-                # a dangling link or unreadable entry is kept, so reading it reports why it is skipped
-                if f.suffix.lower() in SUFFIXES and (f.is_file() or (f.is_symlink() and not f.exists())):
-                    out.add(f)
-        else:
-            out.add(path)
-    return sorted(out, key=lambda f: str(f))
+        if not path.exists() and not path.is_symlink():
+            raise KgError(E_NO_PATH.format(path=shown(p)))
+        if not path.is_dir():
+            out[path.as_posix()] = path
+            continue
+
+        def unreadable(exc: OSError) -> None:
+            where = Path(exc.filename) if exc.filename else path
+            out[where.as_posix()] = KgError(E_UNREADABLE_DIR.format(path=shown(where), detail=exc.strerror or exc))
+
+        for folder, _dirs, files in os.walk(path, onerror=unreadable):
+            for name in files:
+                f = Path(folder) / name
+                if f.suffix.lower() in SUFFIXES:
+                    out[f.as_posix()] = f  # a dangling link is kept: reading it reports why it is skipped
+    return [out[k] for k in sorted(out)]
+
+
+_MAGIC = ((b"%PDF-", "a PDF document; convert it to text first (e.g. pdftotext FILE.pdf FILE.txt)"),
+          (b"PK\x03\x04", "a ZIP archive or an Office document; save it as plain text first"),
+          (b"{\\rtf", "an RTF document; save it as plain text first"))
+
+
+def _mostly_utf8(raw: bytes) -> str | None:
+    """UTF-8 text with a few stray bytes (a copy-paste accident) decoded as UTF-8, the strays replaced by
+    U+FFFD; None when the bytes look like another encoding (few valid multi-byte characters beside the
+    bad ones, as in cp1252, whose accents are single bytes)."""
+    text = raw.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - raw.count("\ufffd".encode("utf-8"))
+    good = sum(1 for c in text if ord(c) > 0x7F and c != "\ufffd")
+    return text if bad <= max(3, len(text) // 1000) and good >= 4 * bad else None
 
 
 def decode(raw: bytes, path: str) -> str:
-    """Bytes to text: UTF-8 (with or without BOM), UTF-16 with BOM, else detected (Latin-1, cp1252)."""
+    """Bytes to text: UTF-8 (with or without BOM, a few stray bytes tolerated), UTF-16 with BOM, else
+    detected (Latin-1, cp1252). A PDF or an Office file is named as such, with what to do instead."""
+    for magic, what in _MAGIC:
+        if raw.startswith(magic):
+            raise KgError(E_NOT_TEXT.format(path=shown(path), what=what))
     if raw.startswith(b"\xef\xbb\xbf"):
         text = raw[3:].decode("utf-8", errors="strict")
     elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -52,19 +108,21 @@ def decode(raw: bytes, path: str) -> str:
     else:
         head = raw[:4096]
         if head.count(b"\x00") > max(2, 0.01 * len(head)):  # binary data, or UTF-16 without a BOM
-            raise KgError(E_BINARY.format(path=path))
+            raise KgError(E_BINARY.format(path=shown(path)))
         raw = raw.replace(b"\x00", b"")  # a few stray NULs in a text file are dropped, not a reason to skip it
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
+            text = _mostly_utf8(raw)
+        if text is None:
             from charset_normalizer import from_bytes
 
             best = from_bytes(raw).best()
             if best is None:
-                raise KgError(E_BINARY.format(path=path)) from None
+                raise KgError(E_BINARY.format(path=shown(path))) from None
             text = str(best)
     if text and len(_CONTROL.findall(text[:4096])) > 0.05 * min(len(text), 4096):
-        raise KgError(E_BINARY.format(path=path))
+        raise KgError(E_BINARY.format(path=shown(path)))
     return text
 
 
@@ -135,21 +193,34 @@ def split_long(seg: Segment, limit: int = MAX_SEGMENT) -> list[Segment]:
     return out
 
 
+MAX_FILE_BYTES = 64 * 1024 * 1024  # a news article is kilobytes; past this a file is not one
+
+
 def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, refusing what is not a regular file (a FIFO would block, a device never end) and
+    reading at most ``limit`` bytes, so no file can exhaust memory."""
+    limit = MAX_FILE_BYTES
+    problem = _check_regular(path)
+    if problem is not None:
+        raise problem
     try:
-        return path.read_bytes()
+        with open(path, "rb") as fh:
+            raw = fh.read(limit + 1)
     except OSError as exc:
-        raise KgError(E_UNREADABLE.format(path=path, detail=exc.strerror or exc)) from None
+        raise KgError(E_UNREADABLE.format(path=shown(path), detail=exc.strerror or exc)) from None
+    if len(raw) > limit:
+        raise KgError(E_TOO_BIG.format(path=shown(path), limit=limit // (1024 * 1024)))
+    return raw
 
 
 def _document(name: str, text: str, digest_of: bytes, bp: Boilerplate, title: str | None = None) -> Document:
     """A Document from decoded text; ``name`` is what skip messages and the graph call it."""
     text = _clean_text(text)
     if not text.strip():
-        raise KgError(E_EMPTY.format(path=name))
+        raise KgError(E_EMPTY.format(path=shown(name)))
     segs = segments(text, bp)
     if not segs:
-        raise KgError(E_EMPTY.format(path=name) + " (only boilerplate)")
+        raise KgError(E_EMPTY.format(path=shown(name)) + " (only boilerplate)")
     if not title:
         first = segs[0].text
         # a headline is short; a first paragraph is not a title, so fall back to the file name
@@ -166,7 +237,7 @@ def read_document(path: Path, bp: Boilerplate) -> Document:
     try:
         text = decode(raw, str(path))
     except UnicodeDecodeError as exc:
-        raise KgError(E_ENCODING.format(path=path, detail=exc.reason)) from None
+        raise KgError(E_ENCODING.format(path=shown(path), detail=exc.reason)) from None
     return _document(path.as_posix(), text, raw, bp)
 
 
@@ -176,17 +247,20 @@ MIN_PAGE_WORDS = 10
 def _html_document(path: Path, raw: bytes, bp: Boilerplate) -> Document:
     """The main text of a web page (trafilatura: navigation, ads, comments and footers dropped), paragraphs
     one per line; the page's own title when it has one. Markup never reaches the text."""
-    import trafilatura
-
+    try:
+        import trafilatura
+    except ImportError as exc:  # a broken optional install costs the HTML pages, not the whole build
+        raise KgError(f"{shown(path)}: cannot read HTML pages: trafilatura does not import ({str(exc).splitlines()[0]}); "
+                      "reinstall kg (pip install .), skipped") from None
     if not raw.strip():
-        raise KgError(E_EMPTY.format(path=path))
+        raise KgError(E_EMPTY.format(path=shown(path)))
     try:
         doc = trafilatura.bare_extraction(raw, include_comments=False, include_tables=False, with_metadata=True)
     except Exception as exc:  # a parser failure on a hostile page is a skip, not a crash
-        raise KgError(f"{path}: cannot extract text from this HTML page ({type(exc).__name__}), skipped") from None
+        raise KgError(f"{shown(path)}: cannot extract text from this HTML page ({type(exc).__name__}), skipped") from None
     text = getattr(doc, "text", None) if doc is not None else None
     if not text or len(text.split()) < MIN_PAGE_WORDS:  # a menu or a cookie banner is not an article
-        raise KgError(f"{path}: no article text found in this HTML page, skipped")
+        raise KgError(f"{shown(path)}: no article text found in this HTML page, skipped")
     title = getattr(doc, "title", None)
     return _document(path.as_posix(), (title + "\n\n" if title else "") + text, raw, bp, title)
 
@@ -196,16 +270,23 @@ def read_jsonl(path: Path, bp: Boilerplate) -> Iterator[Document | KgError]:
     line by line so a file of any size streams; a bad line is skipped with its line number."""
     import json
 
+    problem = _check_regular(path)
+    if problem is not None:
+        yield problem
+        return
     try:
         fh = open(path, "rb")
     except OSError as exc:
-        yield KgError(E_UNREADABLE.format(path=path, detail=exc.strerror or exc))
+        yield KgError(E_UNREADABLE.format(path=shown(path), detail=exc.strerror or exc))
         return
     with fh:
-        for n, line in enumerate(fh, start=1):
+        for n, line in enumerate(iter(lambda: fh.readline(MAX_FILE_BYTES + 1), b""), start=1):
+            if len(line) > MAX_FILE_BYTES:
+                yield KgError(E_TOO_BIG.format(path=f"{shown(path)}:{n}", limit=MAX_FILE_BYTES // (1024 * 1024)))
+                return  # the rest of an endless line cannot be told from the next records
             if not line.strip():
                 continue
-            where = f"{path.as_posix()}:{n}"
+            where = f"{shown(path)}:{n}"
             try:
                 rec = json.loads(line.decode("utf-8-sig"))
             except (UnicodeDecodeError, ValueError) as exc:
@@ -230,6 +311,9 @@ def read_documents(paths: Iterable[str], bp: Boilerplate) -> Iterator[Document |
     """Documents in path order; a file that cannot be used yields its KgError instead."""
     seen: set[str] = set()
     for f in find_files(paths):
+        if isinstance(f, KgError):
+            yield f
+            continue
         if f.suffix.lower() == ".jsonl":
             items: Iterable[Document | KgError] = read_jsonl(f, bp)
         else:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import SH, SKOS
 
-from kg.query import ONTOLOGY_DIR
+from kg.ontology import ONTOLOGY_DIR
 
 NS = "https://w3id.org/kg-news/ontology#"
 

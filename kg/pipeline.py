@@ -14,7 +14,7 @@ from rdflib import Graph
 from kg.errors import E_NO_DOCS, KgError
 from kg.extract.relations import extract
 from kg.graph import build_graph
-from kg.ingest import read_documents
+from kg.ingest import read_documents, shown
 from kg.lexicon import Lexicon, load_lexicon, rules_fingerprint
 from kg.nlp import MODEL, ParseCache, model_version, parse
 from kg.records import Document, Entity, Mention, Relation
@@ -127,7 +127,7 @@ def _without_invalid(items: list[Extracted], result: BuildResult, lex: Lexicon) 
         if not violations:
             kept.extend(part)
         elif len(part) == 1:
-            rejected.append(f"{part[0][0].path}: its statements break ontology/shapes.ttl ({violations[0]}); "
+            rejected.append(f"{shown(part[0][0].path)}: its statements break ontology/shapes.ttl ({violations[0]}); "
                             "left out of the graph")
         else:
             mid = len(part) // 2
@@ -160,7 +160,7 @@ def _add_batch(writer, batch: list[Extracted], validate: bool, rejected: list[st
         return [writer.add_batch(batch, validate=validate)]
     except ShapeError as exc:
         if len(batch) == 1:
-            rejected.append(f"{batch[0][0].path}: {exc}".replace("this batch was not added", "skipped"))
+            rejected.append(f"{shown(batch[0][0].path)}: {exc}".replace("this batch was not added", "skipped"))
             return []
         mid = len(batch) // 2
         return _add_batch(writer, batch[:mid], validate, rejected) + _add_batch(writer, batch[mid:], validate, rejected)

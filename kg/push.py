@@ -22,7 +22,7 @@ from rdflib import Graph, URIRef
 from kg.errors import KgError
 from kg.export import document_graph, documents, serialize, shared_graph
 from kg.namespace import BASE
-from kg.query import ontology_files
+from kg.ontology import vocabulary_files
 from kg.store import ONTOLOGY_GRAPH
 
 ACTORS_GRAPH = URIRef(BASE + "graph/actors")
@@ -41,9 +41,8 @@ def named_graphs(graph: Graph, with_ontology: bool = True) -> Iterator[tuple[URI
         yield doc, document_graph(graph, doc)
     if with_ontology:
         onto = Graph()
-        for f in ontology_files():
-            if f.name != "shapes.ttl":
-                onto.parse(f, format="turtle")
+        for f in vocabulary_files():
+            onto.parse(f, format="turtle")
         yield ONTOLOGY_GRAPH, onto
 
 

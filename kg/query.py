@@ -20,21 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 
 from kg.errors import E_GRAPH, E_NAMED, E_QUERY, E_QUERY_FORBIDDEN, KgError
-from kg.namespace import KGO, KGR, WD
+from kg.ontology import PREFIXES, vocabulary_files
 
-ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
-PREFIXES = {"kgo": KGO._NS, "kgr": KGR, "rdf": RDF, "rdfs": RDFS, "skos": SKOS, "owl": OWL, "xsd": XSD,
-            "dcterms": DCTERMS, "wd": WD, "schema": "http://schema.org/"}
 ROW_CAP = 100_000
 _PARSE_FORMATS = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".json": "json-ld", ".rdf": "xml",
                   ".xml": "xml", ".owl": "xml", ".trig": "trig", ".nq": "nquads"}
-
-
-def ontology_files() -> list[Path]:
-    return sorted(ONTOLOGY_DIR.glob("*.ttl")) if ONTOLOGY_DIR.is_dir() else []
 
 
 def load_graph(path: str, with_ontology: bool = True) -> Graph:
@@ -55,9 +47,8 @@ def load_graph(path: str, with_ontology: bool = True) -> Graph:
     except Exception as exc:  # rdflib raises many parser-specific types
         raise KgError(E_GRAPH.format(path=path, detail=str(exc).splitlines()[0][:200])) from None
     if with_ontology:
-        for f in ontology_files():
-            if f.name != "shapes.ttl":
-                g.parse(f, format="turtle")
+        for f in vocabulary_files():
+            g.parse(f, format="turtle")
     return g
 
 

@@ -115,7 +115,7 @@ def open_store(path: str | Path, with_ontology: bool = True) -> Graph:
     from oxrdflib.store import OxigraphStore
     from rdflib import Dataset
 
-    from kg.query import PREFIXES
+    from kg.ontology import PREFIXES
 
     current = current_dir(path)
     if current is None:
@@ -624,7 +624,7 @@ def _write_oxigraph(root: Path, current: str | None, target: Path, add: set[tupl
     """The new Oxigraph directory: a checkpoint of the current one, minus what changed, plus ``add``."""
     import pyoxigraph as ox
 
-    from kg.query import ontology_files
+    from kg.ontology import vocabulary_files
 
     shutil.rmtree(target, ignore_errors=True)
     if current:
@@ -659,9 +659,8 @@ def _write_oxigraph(root: Path, current: str | None, target: Path, add: set[tupl
     onto = ox.NamedNode(str(ONTOLOGY_GRAPH))
     if store.contains_named_graph(onto):
         store.remove_graph(onto)
-    for f in ontology_files():
-        if f.name != "shapes.ttl":
-            store.load(path=str(f), format=ox.RdfFormat.TURTLE, to_graph=onto)
+    for f in vocabulary_files():
+        store.load(path=str(f), format=ox.RdfFormat.TURTLE, to_graph=onto)
     store.flush()
     del store
 

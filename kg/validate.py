@@ -16,7 +16,7 @@ from rdflib.namespace import SH
 
 from kg.errors import KgError
 from kg.namespace import KGO
-from kg.query import ONTOLOGY_DIR
+from kg.ontology import ONTOLOGY_DIR
 
 
 @dataclass(frozen=True, order=True)
@@ -37,7 +37,8 @@ class Violation:
 def _shapes() -> tuple[Graph, Graph]:
     shapes, ontology = ONTOLOGY_DIR / "shapes.ttl", ONTOLOGY_DIR / "kg.ttl"
     if not shapes.is_file() or not ontology.is_file():
-        raise KgError(f"ontology files not found in {ONTOLOGY_DIR} (install kg from a clone: pip install -e .)")
+        raise KgError(f"ontology files not found in {ONTOLOGY_DIR}: this kg install is incomplete; "
+                      "reinstall it (pip install . from a clone, or the wheel)")
     return Graph().parse(shapes, format="turtle"), Graph().parse(ontology, format="turtle")
 
 

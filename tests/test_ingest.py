@@ -137,3 +137,112 @@ def test_a_folder_of_txt_html_and_jsonl_builds_one_graph_and_reports_the_bad_lin
     g = Graph().parse(tmp_path / "o" / "graph.ttl")
     assert (KGR["pentagone"], KGO.funds, KGR["ukraine"]) in g
     assert (KGR["evgueni-prigojine"], KGO.leads, KGR["groupe-wagner"]) in g
+
+
+def _read_all(paths, timeout: float = 20.0) -> list:
+    """read_documents in a thread: a reader that blocks (a FIFO) fails the test instead of hanging it."""
+    import threading
+
+    from kg.ingest import read_documents
+    from kg.lexicon import default_lexicon
+
+    box: list = []
+    t = threading.Thread(target=lambda: box.append(list(read_documents(paths, default_lexicon().boilerplate))),
+                         daemon=True)
+    t.start()
+    t.join(timeout)
+    assert box, f"reading {paths} did not end within {timeout:g} s"
+    return box[0]
+
+
+def test_a_fifo_named_on_the_command_line_is_skipped_at_once_instead_of_blocking(tmp_path):
+    import os
+
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    [skip] = _read_all([str(fifo)])
+    assert isinstance(skip, KgError) and "named pipe (FIFO)" in str(skip)
+
+
+def test_a_link_to_an_endless_device_is_skipped_not_read_until_memory_runs_out(tmp_path):
+    (tmp_path / "zero.txt").symlink_to("/dev/zero")
+    [skip] = _read_all([str(tmp_path / "zero.txt")])
+    assert "character device" in str(skip)
+
+
+def test_fifos_device_links_and_unreadable_folders_inside_a_folder_are_each_reported(tmp_path, monkeypatch):
+    import os
+
+    (tmp_path / "ok.txt").write_text("Le Pentagone soutient l'Ukraine depuis février dernier, selon Kiev.")
+    os.mkfifo(tmp_path / "pipe.txt")
+    (tmp_path / "zero.txt").symlink_to("/dev/zero")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "hidden.txt").write_text("x")
+    real = os.scandir
+
+    def scandir(path="."):  # root reads any folder: make this one unreadable as it is for a user
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    items = _read_all([str(tmp_path)])
+    skips = sorted(str(e) for e in items if isinstance(e, KgError))
+    assert len([d for d in items if not isinstance(d, KgError)]) == 1
+    assert len(skips) == 3
+    assert any("locked: cannot read this folder (Permission denied)" in s for s in skips)
+    assert any("pipe.txt: a named pipe" in s for s in skips) and any("zero.txt: a character device" in s
+                                                                      for s in skips)
+
+
+def test_a_file_over_the_size_limit_is_skipped_without_reading_it_all(tmp_path, monkeypatch):
+    import kg.ingest
+
+    monkeypatch.setattr(kg.ingest, "MAX_FILE_BYTES", 1000)
+    (tmp_path / "big.txt").write_text("Le Pentagone soutient l'Ukraine. " * 100)
+    [skip] = _read_all([str(tmp_path / "big.txt")])
+    assert "too big for an article" in str(skip)
+
+
+def test_one_stray_byte_does_not_make_a_utf8_article_binary(tmp_path, lex):
+    body = ("Le Pentagone a annoncé une aide militaire à l'Ukraine. Les élus ont débattu à Washington. " * 30)
+    f = tmp_path / "a.txt"
+    f.write_bytes(body.encode("utf-8")[:1500] + b"\xff" + body.encode("utf-8")[1500:])
+    doc = read_document(f, lex.boilerplate)
+    assert "annoncé" in doc.text and "débattu" in doc.text and len(doc.text) > 2500
+
+
+def test_a_file_name_with_a_newline_cannot_forge_an_extra_output_line(tmp_path):
+    bad = tmp_path / "a\nkg: skipped: fake.txt"
+    bad.mkdir()
+    (bad / "empty.txt").write_text("")
+    [skip] = _read_all([str(tmp_path)])
+    assert "\n" not in str(skip) and "a\\nkg: skipped: fake.txt/empty.txt: empty file" in str(skip)
+
+
+def test_a_pdf_is_named_as_such_with_what_to_do(tmp_path, lex):
+    f = tmp_path / "report.txt"
+    f.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n")
+    with pytest.raises(KgError, match="a PDF document; convert it to text first"):
+        read_document(f, lex.boilerplate)
+
+
+def test_html_pages_are_skipped_on_one_line_when_trafilatura_cannot_be_imported(tmp_path, monkeypatch, lex):
+    """A broken optional install (lxml's cleaner missing) costs the HTML pages, not the build."""
+    import builtins
+
+    real = builtins.__import__
+
+    def no_trafilatura(name, *a, **k):
+        if name == "trafilatura":
+            raise ImportError("lxml.html.clean module is now a separate project lxml_html_clean.\nInstall it")
+        return real(name, *a, **k)
+
+    monkeypatch.setattr(builtins, "__import__", no_trafilatura)
+    (tmp_path / "p.html").write_text("<html><body><p>Le Pentagone soutient l'Ukraine.</p></body></html>")
+    (tmp_path / "a.txt").write_text("Le Pentagone soutient l'Ukraine depuis février dernier, selon Kiev.")
+    items = _read_all([str(tmp_path)])
+    [skip] = [e for e in items if isinstance(e, KgError)]
+    assert "p.html: cannot read HTML pages: trafilatura does not import" in str(skip) and "\n" not in str(skip)
+    assert len(items) == 2

@@ -193,11 +193,23 @@ def query(graph: str, sparql: str | None, qfile: str | None, name: str | None, p
       kg query exports/graph.ttl "SELECT ?who WHERE { ?who kgo:leads ?x . ?x rdfs:label 'Groupe Wagner' }"
       kg query exports/graph.ttl --name funders-of --param target=Ukraine
     """
-    from kg.query import format_result, load_graph, run_query
+    from kg.query import ROW_CAP, format_result, load_graph, match_names, run_query
 
     text, bindings = _query_source(sparql, qfile, name, params)
     g = load_graph(graph)
-    click.echo(format_result(run_query(g, text, bindings, timeout=timeout), fmt), nl=False)
+    if name:
+        bindings, _ = match_names(g, name, bindings)
+    res = run_query(g, text, bindings, timeout=timeout)
+    _warn(res)
+    click.echo(format_result(res, fmt), nl=False)
+    if res.get("truncated"):
+        click.echo(f"kg: warning: the result was cut at {ROW_CAP:,} rows; narrow the query", err=True)
+
+
+def _warn(res: dict) -> None:
+    """A query's warnings (unknown ontology terms) on stderr, so an empty answer says why."""
+    for w in res.get("warnings", []):
+        click.echo(f"kg: warning: {w}", err=True)
 
 
 def _refuse_invalid(graph, consequence: str) -> None:
@@ -232,20 +244,36 @@ def validate(graph: str) -> None:
               help="Address to listen on; loopback by default. Anything else exposes the graph to the network.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port (0: any free port).")
 @click.option("--timeout", type=float, default=10.0, show_default=True, help="Wall-clock limit per query, seconds.")
-@click.option("--max-rows", type=int, default=10_000, show_default=True, help="Row cap per result.")
+@click.option("--max-rows", type=click.IntRange(1), default=10_000, show_default=True, help="Row cap per result.")
+@click.option("--max-bytes", type=click.IntRange(1000), default=16_000_000, show_default=True,
+              help="Byte cap per result (values), so one row cannot be a gigabyte.")
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Queries run at once, each in its own process; others wait in a queue.")
+@click.option("--queue", type=click.IntRange(0), default=32, show_default=True,
+              help="Queries that may wait for a worker (at most --timeout); past that, 503 at once.")
+@click.option("--max-memory", type=click.IntRange(16), default=1024, show_default=True,
+              help="Extra memory a query's worker may use, MB (over it: 503).")
+@click.option("--max-connections", type=click.IntRange(1), default=64, show_default=True,
+              help="Open connections served at once (past that: 503 and close).")
+@click.option("--idle-timeout", type=click.FloatRange(0.1), default=30.0, show_default=True,
+              help="Seconds a connection may stay silent before it is closed.")
 @click.option("--quiet", is_flag=True, help="Do not log requests.")
-def serve(graph: str, host: str, port: int, timeout: float, max_rows: int, quiet: bool) -> None:
+def serve(graph: str, host: str, port: int, timeout: float, max_rows: int, max_bytes: int, workers: int, queue: int,
+          max_memory: int, max_connections: int, idle_timeout: float, quiet: bool) -> None:
     """Serve GRAPH as a read-only SPARQL 1.1 endpoint at http://HOST:PORT/sparql.
 
     GET ?query=... or POST (form or application/sparql-query); results as SPARQL
     JSON, XML, CSV, TSV, and Turtle / N-Triples / JSON-LD / RDF/XML for CONSTRUCT,
     chosen from the Accept header or ?format=. Updates, SERVICE, LOAD and FROM are
-    refused with status 400; a query over --timeout gets 503. A query page is at /.
+    refused with status 400; a query over --timeout or --max-memory gets 503, and so
+    does a request when every worker is busy and the queue is full. A query page is at /.
     """
     from kg.query import load_graph
     from kg.serve import make_server
 
-    server = make_server(load_graph(graph), host, port, timeout, max_rows, quiet)
+    server = make_server(load_graph(graph), host, port, timeout, max_rows, quiet, workers=workers,
+                         max_bytes=max_bytes, max_memory=max_memory, max_connections=max_connections,
+                         idle=idle_timeout, queue=queue)
     h, p = server.server_address[:2]
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"kg: warning: listening on {host}, not loopback: anyone who can reach it can query the graph",
@@ -296,20 +324,25 @@ def render(graph: str, out: str, qfile: str | None, name: str | None, params: tu
     from rdflib import Graph
 
     from kg.export import write_atomic
-    from kg.query import load_graph, run_query
+    from kg.query import load_graph, match_names, run_query
     from kg.render import PREDICATES, TYPE_COLORS, check_names, render_html
 
     keep_types = check_names([t for t in types.split(",") if t.strip()], TYPE_COLORS, "type")
     keep_preds = check_names([p for p in predicates.split(",") if p.strip()], PREDICATES, "predicate")
     sparql, bindings = _query_source(None, qfile, name, params, required=False)
     g = load_graph(graph, with_ontology=False)
-    selection = None
+    selection, centres = None, set()
+    if name:
+        bindings, centres = match_names(g, name, bindings)
     if sparql is not None:
         res = run_query(g, sparql, bindings, timeout=timeout)
+        _warn(res)
         if res["type"] not in ("CONSTRUCT", "DESCRIBE"):
             raise KgError(f"render needs a CONSTRUCT or DESCRIBE query (got {res['type']})")
         selection = Graph().parse(data=res["turtle"], format="turtle")
-    html = render_html(g, title, selection, keep_types or None, keep_preds or None)
+        if not len(selection):
+            raise KgError("the query returned nothing to draw; no page written")
+    html = render_html(g, title, selection, keep_types or None, keep_preds or None, centres=centres)
     write_atomic(Path(out), html.encode("utf-8"))
     click.echo(f"wrote {out}")
 

@@ -322,8 +322,9 @@ def export(graph: Graph, path: Path, fmt: str = "turtle") -> list[Path]:
     if kind is None:
         raise KgError(E_FORMAT.format(fmt=fmt, choices=", ".join(sorted(set(FORMATS)))))
     if kind == "csv":
-        if path.exists() and not path.is_dir():
-            raise KgError(f"--format csv writes nodes.csv and edges.csv into a folder; {path} is a file")
+        if (path.exists() and not path.is_dir()) or (not path.exists() and path.suffix):
+            raise KgError(f"--format csv writes two files, nodes.csv and edges.csv, into a folder; {path} "
+                          f"{'is a file' if path.exists() else 'looks like a file name'}: give a folder, e.g. --out csv/")
         tables = csv_tables(graph)
         for name, data in tables.items():
             write_atomic(path / name, data)

@@ -13,6 +13,7 @@ import io
 import json
 import multiprocessing as mp
 import re
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -20,13 +21,16 @@ from pathlib import Path
 from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDFS, SKOS
 
 from kg.errors import E_GRAPH, E_NAMED, E_QUERY, E_QUERY_FORBIDDEN, KgError
+from kg.namespace import KGO, KGR
 from kg.ontology import PREFIXES, vocabulary_files
 
 ROW_CAP = 100_000
 _PARSE_FORMATS = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".json": "json-ld", ".rdf": "xml",
                   ".xml": "xml", ".owl": "xml", ".trig": "trig", ".nq": "nquads"}
+_ARTICLE_SUFFIXES = (".txt", ".html", ".htm", ".jsonl", ".pdf", ".doc", ".docx", ".md")
 
 
 def load_graph(path: str, with_ontology: bool = True) -> Graph:
@@ -37,27 +41,81 @@ def load_graph(path: str, with_ontology: bool = True) -> Graph:
 
     if is_store(p):
         return open_store(p, with_ontology=with_ontology)
-    if not p.is_file():
+    if p.is_dir():  # the folder `kg build --out` wrote
+        if not (p / "graph.ttl").is_file():
+            raise KgError(E_GRAPH.format(path=path, detail="a folder with neither a store (kg.sqlite) nor a "
+                                                           "graph.ttl; give a graph file, or a folder kg build wrote"))
+        p = p / "graph.ttl"
+    elif not p.is_file():
         raise KgError(E_GRAPH.format(path=path, detail="no such file"))
+    if p.suffix.lower() in _ARTICLE_SUFFIXES:
+        raise KgError(E_GRAPH.format(path=path, detail=f"a {p.suffix} file is an article, not a graph; build it "
+                                                       f"first (kg build {path} --out DIR), then use DIR"))
     g = Graph()
     for prefix, ns in PREFIXES.items():
         g.bind(prefix, ns)
+    fmt = _PARSE_FORMATS.get(p.suffix.lower())
     try:
-        g.parse(p, format=_PARSE_FORMATS.get(p.suffix.lower(), "turtle"))
+        g.parse(p, format=fmt or "turtle")
     except Exception as exc:  # rdflib raises many parser-specific types
-        raise KgError(E_GRAPH.format(path=path, detail=str(exc).splitlines()[0][:200])) from None
+        detail = " ".join(str(exc).split())[:200]
+        if fmt is None:
+            detail = (f"not Turtle ({detail}); kg reads {', '.join(sorted(_PARSE_FORMATS))} files, "
+                      "a store folder, or a folder kg build --out wrote")
+        raise KgError(E_GRAPH.format(path=path, detail=detail)) from None
     if with_ontology:
         for f in vocabulary_files():
             g.parse(f, format="turtle")
     return g
 
 
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_OUTSIDE = re.compile(r"""
+    (?P<comment>\#[^\n]*)
+  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+              |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<keyword>(?<![\w:?$@])(?:SERVICE|LOAD|FROM)(?![\w:]))
+""", re.VERBOSE | re.IGNORECASE)
+_STRUCTURAL = set("\"'<>{}()#\\\n\r")  # what ends a string, IRI or comment or opens a group
+_PARSE_LOCK = threading.Lock()
+
+
+def expand_codepoints(sparql: str) -> str:
+    """The query with its ``\\uXXXX`` / ``\\UXXXXXXXX`` escapes replaced, as SPARQL 1.1 (19.2) says a parser
+    must before anything else. rdflib does so everywhere; Oxigraph only inside strings and IRIs, so one text
+    could read as two different queries. The guard and the engine are both given this expanded text; one
+    whose expansion forms new escapes (``\\u005Cu0022``) is refused, so no engine expands anything again."""
+    def char(m: re.Match) -> str:
+        cp = int(m.group(1) or m.group(2), 16)
+        if cp > 0x10FFFF or 0xD800 <= cp <= 0xDFFF:
+            raise KgError(E_QUERY.format(detail=f"{m.group(0)} is not a character"))
+        if chr(cp) in _STRUCTURAL:  # read as a delimiter by one engine and as a letter by the other
+            raise KgError(E_QUERY_FORBIDDEN.format(
+                what=f"{m.group(0)} (an escaped {chr(cp)!r}: write the character itself, or \\\" in a string)"))
+        return chr(cp)
+
+    out = _CODEPOINT.sub(char, sparql)
+    if out != sparql and re.search(r"\\[uU]", out):
+        raise KgError(E_QUERY_FORBIDDEN.format(what="a \\u escape that spells another escape"))
+    return out
+
+
+def _outside_keywords(sparql: str) -> set[str]:
+    """SERVICE, LOAD and FROM where SPARQL's lexical rules make them keywords (not inside a comment, string or
+    IRI, not part of a name): a second guard that does not depend on any engine's parser."""
+    return {m.group("keyword").upper() for m in _OUTSIDE.finditer(sparql) if m.lastgroup == "keyword"}
+
+
 def check_query(sparql: str):
     """Parse a query and refuse anything that reaches outside the graph. Returns the algebra.
 
+    Judges exactly the text an engine will run: give the engine ``expand_codepoints(sparql)``.
     Cached by text: rdflib's parser takes milliseconds, more than Oxigraph takes to answer a
-    selective query, and endpoints and scripts send the same queries again and again."""
-    return _checked(sparql)
+    selective query, and scripts send the same queries again and again. rdflib's parser
+    (pyparsing) is not thread-safe, so one thread parses at a time."""
+    with _PARSE_LOCK:
+        return _checked(sparql)
 
 
 @lru_cache(maxsize=512)
@@ -65,6 +123,7 @@ def _checked(sparql: str):
     from rdflib.plugins.sparql.algebra import translateQuery
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
+    sparql = expand_codepoints(sparql)
     try:
         parsed = parseQuery(sparql)
     except Exception as exc:
@@ -92,6 +151,9 @@ def _checked(sparql: str):
                 walk(v)
 
     walk(query.algebra)
+    keywords = _outside_keywords(sparql)
+    if keywords:
+        raise KgError(E_QUERY_FORBIDDEN.format(what=" / ".join(sorted(keywords))))
     return query
 
 
@@ -145,6 +207,53 @@ def named_query(name: str, params: list[str]) -> tuple[str, dict[str, Literal]]:
         raise KgError(f"query '{name}' needs --param {', '.join(f'{k}=...' for k in missing)} "
                       f"({'; '.join(q.params[k] for k in missing)})")
     return q.text, bindings
+
+
+def is_name_param(description: str) -> bool:
+    """A parameter described as "name or alias of ..." is an actor's name, matched as the explorer's search
+    matches (case and accents ignored), not character for character."""
+    return description.lower().startswith("name or alias")
+
+
+def actor_names(graph: Graph) -> dict[str, dict[Literal, set[URIRef]]]:
+    """Every name and alias of the graph's actors by its comparison key (kg.lexicon.norm): the literal as
+    the graph holds it, and the actors that carry it."""
+    from kg.lexicon import norm
+
+    out: dict[str, dict[Literal, set[URIRef]]] = {}
+    base = str(KGR)
+    for prop in (RDFS.label, SKOS.altLabel):
+        for s, o in graph.subject_objects(prop):
+            if isinstance(o, Literal) and str(s).startswith(base):
+                out.setdefault(norm(str(o)), {}).setdefault(Literal(str(o)), set()).add(s)
+    return out
+
+
+def match_names(graph: Graph, query_name: str, bindings: dict[str, Literal]) -> tuple[dict, set[URIRef]]:
+    """A named query's name parameters bound to the names the graph really holds that match them (case,
+    accents and spacing ignored: "ukraine" finds "Ukraine"), and the actors they name. A name that matches
+    nothing is an error with the closest names, not an empty answer that looks like success."""
+    import difflib
+
+    from kg.lexicon import norm
+
+    params = named_queries()[query_name].params
+    wanted = {k: v for k, v in bindings.items() if is_name_param(params.get(k, ""))}
+    if not wanted:
+        return bindings, set()
+    names = actor_names(graph)
+    out: dict = dict(bindings)
+    actors: set[URIRef] = set()
+    for k, value in wanted.items():
+        hits = names.get(norm(str(value)))
+        if not hits:
+            close = difflib.get_close_matches(norm(str(value)), list(names), n=3, cutoff=0.6)
+            shown = ", ".join(dict.fromkeys(str(lit) for c in close for lit in sorted(names[c], key=str))) or "none"
+            raise KgError(f"no actor named {str(value)!r} in the graph (--param {k}; case and accents are "
+                          f"ignored); closest names: {shown}")
+        out[k] = sorted(hits, key=str)
+        actors |= {a for ids in hits.values() for a in ids}
+    return out, actors
 
 
 def _term(t: Any) -> dict | None:
@@ -202,8 +311,9 @@ def where_brace(sparql: str) -> int | None:
 
 
 def with_values(sparql: str, bindings: dict) -> str:
-    """The query with its bindings as a VALUES block opening its WHERE group (or, failing that, a trailing
-    VALUES clause), which SPARQL joins with the pattern before projection, as rdflib's initBindings does.
+    """The query with its bindings (a value, or a list of values: one row each) as a VALUES block opening its
+    WHERE group (or, failing that, a trailing VALUES clause), which SPARQL joins with the pattern before
+    projection, as rdflib's initBindings does.
     Oxigraph only substitutes projected variables, so this is how bound parameters reach it; at the head
     of the group its planner starts from them. Each value is written by Oxigraph's own term serialiser
     (N-Triples escaping), so a value is always one RDF term and never becomes query syntax."""
@@ -220,68 +330,163 @@ def with_values(sparql: str, bindings: dict) -> str:
             return str(ox.Literal(str(v), datatype=ox.NamedNode(str(v.datatype))))
         return str(ox.Literal(str(v)))
 
+    import itertools
+
     names = sorted(bindings)
-    values = f"VALUES ({' '.join('?' + str(n) for n in names)}) {{ ({' '.join(term(bindings[n]) for n in names)}) }}"
+    choices = [bindings[n] if isinstance(bindings[n], (list, tuple)) else [bindings[n]] for n in names]
+    rows = " ".join(f"({' '.join(term(v) for v in row)})" for row in itertools.product(*choices))
+    values = f"VALUES ({' '.join('?' + str(n) for n in names)}) {{ {rows} }}"
     at = where_brace(sparql)
     if at is None:
         return f"{sparql}\n{values}"
     return f"{sparql[:at]} {values} {sparql[at:]}"
 
 
-def execute(graph: Graph, sparql: str, bindings: dict | None, row_cap: int = ROW_CAP) -> dict:
+def unknown_terms(query) -> list[str]:
+    """``kgo:`` terms a parsed query names that the ontology does not define, each with the closest term it
+    does: a query for ``kgo:lead`` answers nothing, and should say why."""
+    import difflib
+
+    ns = str(KGO._NS)
+    known = sorted(str(term)[len(ns):] for term in dir(KGO))
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, URIRef):
+            if str(node).startswith(ns) and str(node)[len(ns):] not in known:
+                found.add(str(node)[len(ns):])
+        elif isinstance(node, dict):
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, (list, tuple)):
+            for v in node:
+                walk(v)
+
+    walk(query.algebra)
+    out = []
+    for name in sorted(found):
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        out.append(f"unknown term kgo:{name}" + (f"; did you mean kgo:{close[0]}?" if close else
+                                                 " (kg queries lists the named queries; docs/ontology.md the terms)"))
+    return out
+
+
+class _Budget:
+    """Counts the bytes of a result as it is read, so a result is cut at ``max_bytes`` as at ``row_cap`` rows."""
+
+    def __init__(self, row_cap: int, max_bytes: int | None) -> None:
+        self.rows, self.bytes, self.row_cap, self.max_bytes = 0, 0, row_cap, max_bytes
+
+    def take(self, size: int) -> bool:
+        """Whether one more row of ``size`` bytes fits."""
+        if self.rows >= self.row_cap or (self.max_bytes is not None and self.bytes + size > self.max_bytes):
+            return False
+        self.rows, self.bytes = self.rows + 1, self.bytes + size
+        return True
+
+
+def execute(graph: Graph, sparql: str, bindings: dict | None, row_cap: int = ROW_CAP,
+            max_bytes: int | None = None) -> dict:
     """Run a query in this process (``run_query`` adds the time limit). On a store, Oxigraph's engine runs
-    it: rdflib would otherwise fall back to its own engine over the store's triple patterns."""
+    it: rdflib would otherwise fall back to its own engine over the store's triple patterns. At most
+    ``row_cap`` rows (triples) and ``max_bytes`` bytes of values are kept; ``truncated`` says if some were not."""
     query = check_query(sparql)
-    if on_oxigraph(graph):
-        res = graph.query(with_values(sparql, bindings or {}), initNs={k: str(v) for k, v in PREFIXES.items()})
+    warnings = unknown_terms(query)
+    if on_oxigraph(graph):  # the text the guard judged: escapes expanded once, here, for both
+        res = graph.query(with_values(expand_codepoints(sparql), bindings or {}),
+                          initNs={k: str(v) for k, v in PREFIXES.items()})
+    elif any(isinstance(v, (list, tuple)) for v in (bindings or {}).values()):  # several values: VALUES rows
+        res = graph.query(with_values(expand_codepoints(sparql), bindings), initNs=PREFIXES)
     else:
         res = graph.query(query, initNs=PREFIXES, initBindings=bindings or {})
+    budget = _Budget(row_cap, max_bytes)
     if res.type == "ASK":
-        return {"type": "ASK", "boolean": bool(res.askAnswer)}
+        return {"type": "ASK", "boolean": bool(res.askAnswer), "warnings": warnings}
     if res.type in ("CONSTRUCT", "DESCRIBE"):
         out = Graph()
         for prefix, ns in PREFIXES.items():
             out.bind(prefix, ns)
-        for i, triple in enumerate(res.graph):
-            if i >= row_cap:
+        truncated = False
+        for triple in res.graph:
+            if not budget.take(sum(len(str(t)) for t in triple) + 8):
+                truncated = True
                 break
             out.add(triple)
-        return {"type": res.type, "turtle": out.serialize(format="turtle")}
+        return {"type": res.type, "turtle": out.serialize(format="turtle"), "truncated": truncated,
+                "warnings": warnings}
     names = [str(v) for v in res.vars]
     rows = []
-    for i, row in enumerate(res):
-        if i >= row_cap:
-            return {"type": "SELECT", "vars": names, "rows": rows, "truncated": True}
-        rows.append([_term(row[v]) for v in res.vars])
-    return {"type": "SELECT", "vars": names, "rows": rows, "truncated": False}
+    for row in res:
+        terms = [_term(row[v]) for v in res.vars]
+        if not budget.take(sum(len(t["value"]) + 16 for t in terms if t) + 2):
+            return {"type": "SELECT", "vars": names, "rows": rows, "truncated": True, "warnings": warnings}
+        rows.append(terms)
+    return {"type": "SELECT", "vars": names, "rows": rows, "truncated": False, "warnings": warnings}
 
 
-def _worker(conn, graph: Graph, sparql: str, bindings: dict | None, row_cap: int) -> None:
+def _limit_memory(megabytes: int | None) -> None:
+    """Cap this (forked) process's address space at what it has now plus ``megabytes``: a query that builds a
+    huge string or result fails alone instead of taking the machine's memory."""
+    if not megabytes:
+        return
+    import resource
+
+    with open("/proc/self/statm") as fh:
+        pages = int(fh.read().split()[0])
+    limit = pages * resource.getpagesize() + megabytes * 1024 * 1024
+    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+    resource.setrlimit(resource.RLIMIT_AS, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
+
+
+def _worker(conn, graph: Graph, sparql: str, bindings: dict | None, row_cap: int, max_bytes: int | None,
+            memory: int | None) -> None:
     try:
-        conn.send(("ok", execute(graph, sparql, bindings, row_cap)))
+        _limit_memory(memory)
+        conn.send(("ok", execute(graph, sparql, bindings, row_cap, max_bytes)))
     except KgError as exc:
         conn.send(("kg", str(exc)))
+    except MemoryError:
+        conn.send(("kg", f"query stopped: it needed more than {memory} MB of memory; narrow it"))
     except Exception as exc:  # engine errors on a valid parse: report, don't crash
         conn.send(("kg", E_QUERY.format(detail=" ".join(str(exc).split())[:300])))
     finally:
         conn.close()
 
 
+def warm_up() -> None:
+    """Parse one query in this process, so forked workers start with rdflib's grammar already built instead
+    of each paying for it (a server calls this once, before its threads start)."""
+    check_query("ASK { ?s ?p ?o }")
+
+
 def run_query(graph: Graph, sparql: str, bindings: dict | None = None, timeout: float = 30.0,
-              row_cap: int = ROW_CAP) -> dict:
-    """Run a checked query with a wall-clock limit and a row cap; returns a plain dict (SPARQL JSON-like)."""
-    check_query(sparql)  # fail fast in the caller with the exact message
+              row_cap: int = ROW_CAP, max_bytes: int | None = None, memory: int | None = None) -> dict:
+    """Check and run a query in a forked worker with a wall-clock limit, a row and byte cap and, with
+    ``memory``, a cap on the worker's extra memory in MB; returns a plain dict (SPARQL JSON-like).
+
+    The query is parsed in the worker too, so a query that takes long to parse is stopped at the limit like
+    one that takes long to run, and a server's threads never share rdflib's (not thread-safe) parser."""
     ctx = mp.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_worker, args=(child, graph, sparql, bindings, row_cap), daemon=True)
+    proc = ctx.Process(target=_worker, args=(child, graph, sparql, bindings, row_cap, max_bytes, memory),
+                       daemon=True)
     proc.start()
     child.close()
-    if not parent.poll(timeout):
-        proc.kill()
-        proc.join()
-        raise KgError(f"query stopped after {timeout:g} s (time limit); narrow it or raise --timeout")
-    status, payload = parent.recv()
-    proc.join()
+    try:
+        if not parent.poll(timeout):
+            proc.kill()
+            raise KgError(f"query stopped after {timeout:g} s (time limit); narrow it or raise --timeout")
+        try:
+            status, payload = parent.recv()
+        except EOFError:  # the worker died without answering: out of memory in the engine, or killed
+            raise KgError("query stopped: its worker ended without an answer"
+                          + (f" (it needed more than {memory} MB of memory?); narrow it" if memory else "")) from None
+    finally:
+        parent.close()
+        proc.join(5)
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
     if status != "ok":
         raise KgError(payload)
     return payload

@@ -181,7 +181,8 @@ def _json_for_script(obj) -> str:
 
 
 def render_html(g: Graph, title: str | None = None, selection: Graph | None = None,
-                types: set[str] | None = None, predicates: set[str] | None = None) -> str:
+                types: set[str] | None = None, predicates: set[str] | None = None,
+                centres: Iterable[URIRef] = ()) -> str:
     """The whole explorer page as a string (see ``network_data`` for the filters)."""
     data = network_data(g, selection, types, predicates)
     if title is None:
@@ -203,7 +204,7 @@ def render_html(g: Graph, title: str | None = None, selection: Graph | None = No
     payload = {"nodes": vis_nodes, "edges": vis_edges, "info": data, "typeColors": TYPE_COLORS,
                "parentType": PARENT_TYPE, "edgeColors": EDGE_COLORS, "families": [[f, list(p)] for f, p in FAMILIES.items()],
                "familyLabels": FAMILY_LABELS, "options": options, "title": title,
-               "large": len(vis_nodes) > LARGE}
+               "large": len(vis_nodes) > LARGE, "centres": sorted(str(c) for c in centres)}
     lib = Path(resources.files("pyvis")) / "templates" / "lib" / "vis-9.1.2"
     vis_js = (lib / "vis-network.min.js").read_text(encoding="utf-8").replace("</script", "<\\/script")
     vis_css = (lib / "vis-network.css").read_text(encoding="utf-8").replace("</style", "<\\/style")

@@ -18,6 +18,9 @@ import html
 import io
 import json
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape, quoteattr
@@ -25,7 +28,7 @@ from xml.sax.saxutils import escape, quoteattr
 from rdflib import Graph
 
 from kg.errors import KgError
-from kg.query import named_queries, run_query
+from kg.query import named_queries, run_query, warm_up
 
 RESULT_TYPES = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
                 "csv": "text/csv", "tsv": "text/tab-separated-values", "html": "text/html"}
@@ -38,6 +41,9 @@ ALIASES = {"application/json": "json", "application/sparql-results+json": "json"
            "application/n-triples": "nt", "text/plain": "nt", "nt": "nt", "application/ld+json": "jsonld",
            "jsonld": "jsonld", "application/rdf+xml": "xml", "rdf": "xml", "text/html": "html", "html": "html"}
 MAX_BODY = 1_000_000
+_BUSY_TEXT = b"server busy: too many open connections; try again shortly\n"
+_BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nRetry-After: 2\r\n"
+         b"Connection: close\r\nContent-Length: " + str(len(_BUSY_TEXT)).encode() + b"\r\n\r\n" + _BUSY_TEXT)
 
 
 def negotiate(accept: str, fmt: str | None, kind: str) -> str:
@@ -182,6 +188,10 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "kg-sparql"
     protocol_version = "HTTP/1.1"
 
+    def setup(self) -> None:
+        self.timeout = self.server.idle  # an idle or slow client is dropped, its thread freed
+        super().setup()
+
     def log_message(self, fmt: str, *args) -> None:  # one line per request on stderr, unless quiet
         if not getattr(self.server, "quiet", False):
             sys.stderr.write(f"kg serve: {self.address_string()} {fmt % args}\n")
@@ -219,8 +229,13 @@ class Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         if url.path != "/sparql":
             return self._error(404, f"no such page: {url.path} (the endpoint is /sparql)")
-        length = int(self.headers.get("Content-Length") or 0)
+        declared = (self.headers.get("Content-Length") or "0").strip()
+        if not declared.isdigit() or not declared.isascii():  # "-1" would read until the client stops
+            self.close_connection = True
+            return self._error(400, f"bad Content-Length {declared[:40]!r}: a number of bytes is needed")
+        length = int(declared)
         if length > MAX_BODY:
+            self.close_connection = True
             return self._error(413, f"request body over {MAX_BODY} bytes")
         body = self.rfile.read(length).decode("utf-8", errors="replace")
         ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
@@ -247,12 +262,20 @@ class Handler(BaseHTTPRequestHandler):
                 return self._error(400, "give exactly one 'query' parameter")
             query = values[0]
         fmt = (params.get("format") or params.get("output") or [None])[0]
-        try:
-            res = run_query(self.server.graph, query, timeout=self.server.timeout, row_cap=self.server.max_rows)
-        except KgError as exc:
-            status = 503 if "time limit" in str(exc) else 400
-            return self._error(status, str(exc))
+        srv = self.server
+        with srv.pool.slot() as free:
+            if not free:
+                return self._send(503, b"server busy: every query worker is taken and the queue is full; "
+                                       b"try again shortly\n", "text/plain; charset=utf-8", {"Retry-After": "2"})
+            try:
+                res = run_query(srv.graph, query, timeout=srv.timeout, row_cap=srv.max_rows,
+                                max_bytes=srv.max_bytes, memory=srv.max_memory)
+            except KgError as exc:
+                status = 503 if "query stopped" in str(exc) else 400
+                return self._error(status, str(exc))
         truncated = {"X-KG-Truncated": "true"} if res.get("truncated") else {}
+        for i, w in enumerate(res.get("warnings", [])[:5]):
+            truncated[f"X-KG-Warning-{i + 1}"] = " ".join(w.encode("ascii", "backslashreplace").decode().split())
         if res["type"] in ("CONSTRUCT", "DESCRIBE"):
             name = negotiate(self.headers.get("Accept", ""), fmt, "graph")
             if name == "html":
@@ -264,18 +287,89 @@ class Handler(BaseHTTPRequestHandler):
         self._send(200, format_results(res, name), RESULT_TYPES[name], truncated)
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
+class WorkerPool:
+    """At most ``workers`` queries run at once (each in its own forked process); up to ``queue`` more wait
+    for a turn, at most ``wait`` seconds; past that a request is told the server is busy (503) at once.
+    So memory is bounded by the number of workers, however many clients come."""
 
-    def __init__(self, graph: Graph, host: str, port: int, timeout: float, max_rows: int, quiet: bool) -> None:
+    def __init__(self, workers: int, queue: int, wait: float) -> None:
+        self._slots = threading.BoundedSemaphore(workers)
+        self._lock = threading.Lock()
+        self._waiting, self.queue, self.wait = 0, queue, wait
+
+    @contextmanager
+    def slot(self) -> Iterator[bool]:
+        with self._lock:
+            if self._waiting >= self.queue:
+                yield False
+                return
+            self._waiting += 1
+        try:
+            got = self._slots.acquire(timeout=self.wait)
+        finally:
+            with self._lock:
+                self._waiting -= 1
+        if not got:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            self._slots.release()
+
+
+class Server(ThreadingHTTPServer):
+    """One thread per connection, at most ``max_connections`` of them: past that a connection gets a 503 and
+    is closed at once. Idle connections are closed after ``idle`` seconds."""
+
+    daemon_threads = True
+    request_queue_size = 64
+
+    def __init__(self, graph: Graph, host: str, port: int, timeout: float, max_rows: int, quiet: bool,
+                 workers: int = 2, max_bytes: int = 16_000_000, max_memory: int = 1024, max_connections: int = 64,
+                 idle: float = 30.0, queue: int = 32) -> None:
         super().__init__((host, port), Handler)
         self.graph, self.timeout, self.max_rows, self.quiet = graph, timeout, max_rows, quiet
+        self.max_bytes, self.max_memory, self.idle, self.max_connections = max_bytes, max_memory, idle, max_connections
+        self.pool = WorkerPool(workers, queue=queue, wait=timeout)
+        self._active = 0
+        self._active_lock = threading.Lock()
+
+    def process_request(self, request, client_address) -> None:
+        with self._active_lock:
+            full = self._active >= self.max_connections
+            if not full:
+                self._active += 1
+        if full:
+            try:
+                request.settimeout(1.0)
+                request.sendall(_BUSY)
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self._active_lock:
+                self._active -= 1
 
 
 def make_server(graph: Graph, host: str = "127.0.0.1", port: int = 0, timeout: float = 10.0,
-                max_rows: int = 10_000, quiet: bool = False) -> Server:
-    """A server bound to host:port (port 0: a free one, read it from ``server.server_address``)."""
+                max_rows: int = 10_000, quiet: bool = False, workers: int = 2, max_bytes: int = 16_000_000,
+                max_memory: int = 1024, max_connections: int = 64, idle: float = 30.0, queue: int = 32) -> Server:
+    """A server bound to host:port (port 0: a free one, read it from ``server.server_address``).
+
+    ``workers`` queries run at once, each in a forked process with ``timeout`` seconds, ``max_rows`` rows,
+    ``max_bytes`` bytes of result and ``max_memory`` MB of extra memory; ``queue`` more wait for a worker (at
+    most ``timeout`` seconds); ``max_connections`` connections are served at once, each closed after ``idle``
+    seconds without a request."""
+    warm_up()  # rdflib's grammar built here, once, before any thread: workers inherit it
     try:
-        return Server(graph, host, port, timeout, max_rows, quiet)
+        return Server(graph, host, port, timeout, max_rows, quiet, workers, max_bytes, max_memory, max_connections,
+                      idle, queue)
     except OSError as exc:
         raise KgError(f"cannot listen on {host}:{port}: {exc.strerror}") from None

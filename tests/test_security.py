@@ -80,6 +80,14 @@ QUERIES = [
     "SELECT * WHERE { ?a ?b ?c OPTIONAL { SERVICE SILENT <http://127.0.0.1:{port}/> { ?s ?p ?o } } } LIMIT 1",
     "SELECT * WHERE { { SELECT ?s WHERE { SERVICE <http://127.0.0.1:{port}/> { ?s ?p ?o } } } }",
     "SELECT * WHERE { \\u0053ERVICE <http://127.0.0.1:{port}/> { ?s ?p ?o } }",
+    # rdflib expands \\u everywhere (SERVICE reads as inside a string), Oxigraph only in strings (it runs it)
+    'SELECT * WHERE { VALUES ?v { "a\\u0022 " } SERVICE <http://127.0.0.1:{port}/sparql> { ?s ?p ?o } '
+    'VALUES ?w { " \\u0022" } }',
+    "SELECT * WHERE { VALUES ?v { 'a\\u0027 ' } SERVICE <http://127.0.0.1:{port}/> { ?s ?p ?o } VALUES ?w { ' \\u0027' } }",
+    'SELECT * WHERE { VALUES ?v { "a\\u005Cu0022 " } SERVICE <http://127.0.0.1:{port}/> { ?s ?p ?o } '
+    'VALUES ?w { " \\u005Cu0022" } }',
+    "SELECT * WHERE { # \\u000A SERVICE <http://127.0.0.1:{port}/> { ?s ?p ?o } \n}",
+    "SELECT * WHERE { ?s ?p ?o FILTER(?o = <http://x/\\u003E> ) SERVICE <http://127.0.0.1:{port}/> { ?s ?p ?o } }",
     "SELECT * WHERE { SERVICE <http\\u003A//127.0.0.1:{port}/> { ?s ?p ?o } }",
     "SELECT * FROM <http://127.0.0.1:{port}/g.ttl> WHERE { ?s ?p ?o }",
     "SELECT * FROM NAMED <file://{secret}> WHERE { GRAPH ?g { ?s ?p ?o } }",

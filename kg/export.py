@@ -17,6 +17,7 @@ import json
 import os
 import re
 import tempfile
+from decimal import Decimal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +26,7 @@ from rdflib import RDF, Dataset, Graph, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDFS, SKOS, XSD
 
 from kg.errors import E_FORMAT, KgError
+from kg.graph import decimal_literal
 from kg.namespace import KGO, KGR, WD
 from kg.render import PREDICATES
 
@@ -52,7 +54,8 @@ def jsonld_context() -> dict:
 
 def _in_memory(graph: Graph) -> Graph:
     """An rdflib in-memory copy of a graph read from an Oxigraph store, with ``"x"^^xsd:string`` written
-    back as the plain literal ``"x"`` (the same RDF 1.1 term) so exports of a store and of a file match."""
+    back as the plain literal ``"x"`` (the same RDF 1.1 term) and decimals in kg's lexical form, so exports
+    of a store and of a file match byte for byte."""
     if type(graph.store).__name__ != "OxigraphStore":
         return graph
     from rdflib import Literal
@@ -63,6 +66,8 @@ def _in_memory(graph: Graph) -> Graph:
     for s, p, o in graph.triples((None, None, None)):
         if isinstance(o, Literal) and o.datatype == XSD.string:
             o = Literal(str(o))
+        elif isinstance(o, Literal) and o.datatype == XSD.decimal and isinstance(o.value, Decimal):
+            o = decimal_literal(o.value)  # Oxigraph keeps its own canonical form ("5" for "5.0")
         g.add((s, p, o))
     return g
 

@@ -43,6 +43,17 @@ def int_literal(n: int) -> Literal:
     return Literal(n)
 
 
+def decimal_literal(value: Decimal) -> Literal:
+    """An xsd:decimal in one lexical form whatever path it took: at least one digit after the point, no
+    trailing zeros ("16000000000.0", "1.5"). Turtle's shorthand adds the ".0" and Oxigraph drops it, so
+    without one form a graph read from a file and the same graph read from a store export differently."""
+    text = format(value.normalize(), "f")
+    if "." in text:
+        text = text.rstrip("0")
+    text = text + "0" if text.endswith(".") else text if "." in text else text + ".0"
+    return Literal(text, datatype=XSD.decimal)
+
+
 def slug(name: str) -> str:
     """ASCII slug of a name; long or non-Latin names get a hash so two names never collide by accident.
 
@@ -187,7 +198,7 @@ def relation_triples(r: Relation, s_key: str, o_key: str, s: URIRef, o: URIRef, 
     yield st, _RULE, Literal(r.rule)
     if r.amount is not None:
         value = Decimal(int(r.amount)) if r.amount == int(r.amount) else Decimal(repr(r.amount))
-        yield st, _AMOUNT, Literal(value, datatype=XSD.decimal)
+        yield st, _AMOUNT, decimal_literal(value)
         if r.currency:
             yield st, _CURRENCY, Literal(r.currency)
 

@@ -417,7 +417,7 @@ class StoreWriter:
         changed, old_rows, gone = self._store_entities(stats)
         renamed = self._assign_iris(changed, old_rows, gone)
         moved |= self._documents_naming(
-            [k for k, e in changed.items() if k in old_rows and old_rows[k][3] != e.etype] + renamed)
+            [k for k, e in changed.items() if k in old_rows and old_rows[k][3] != e.etype] + list(renamed))
         moved -= {d.doc_id for d, _, _ in batch}
         self.db.executemany("INSERT INTO document VALUES (?, ?, ?, ?, ?)",
                             [(d.sha256, d.doc_id, d.path, d.title, _pack(d, ms, rs)) for d, ms, rs in batch])
@@ -425,7 +425,8 @@ class StoreWriter:
         add = self._changed_triples(batch, keys, changed, renamed, moved, iri_of)
         if validate:
             self._validate(add, iri_of)
-        stale_iris = sorted({old_rows[k][1] for k in (*changed, *gone, *renamed) if k in old_rows and old_rows[k][1]})
+        stale_iris = sorted({old_rows[k][1] for k in (*changed, *gone) if k in old_rows and old_rows[k][1]}
+                            | set(renamed.values()))
         self._switch(add, stale_iris, sorted(moved))
         return BatchReport(len(batch), len(changed) + len(renamed), len(moved), bool(conflicts))
 
@@ -484,18 +485,20 @@ class StoreWriter:
             self.db.execute("DELETE FROM entity WHERE key = ?", (k,))
         return changed, old_rows, gone
 
-    def _assign_iris(self, changed: dict[str, Entity], old_rows: dict[str, tuple], gone: list[str]) -> list[str]:
-        """Re-assign the IRIs of every slug a changed or deleted actor had or now has; returns the keys of
-        existing actors whose IRI moved."""
+    def _assign_iris(self, changed: dict[str, Entity], old_rows: dict[str, tuple], gone: list[str]
+                     ) -> dict[str, str]:
+        """Re-assign the IRIs of every slug a changed or deleted actor had or now has; returns the existing
+        actors whose IRI moved, with the IRI each had (an actor the batch did not touch can lose its IRI to a
+        new one: its old description must go from that IRI as well)."""
         slugs = {old_rows[k][0] for k in old_rows if k in changed or k in gone} | {slug(e.name) for e in
                                                                                    changed.values()}
         by_slug = {s: [r[0] for r in self.db.execute("SELECT key FROM entity WHERE slug = ?", (s,))] for s in slugs}
-        renamed = []
+        renamed: dict[str, str] = {}
         for k, iri in slug_iris({s: ks for s, ks in by_slug.items() if ks}).items():
             row = self._entity_row(k)
             if row[1] != str(iri):
                 if row[1]:
-                    renamed.append(k)
+                    renamed[k] = row[1]
                 self.db.execute("UPDATE entity SET iri = ? WHERE key = ?", (str(iri), k))
         return renamed
 
@@ -506,7 +509,7 @@ class StoreWriter:
         return {r[0] for r in self.db.execute(
             f"SELECT DISTINCT doc_id FROM mention WHERE key IN ({','.join('?' * len(keys))})", keys)}
 
-    def _changed_triples(self, batch, keys: dict[Mention, str], changed: dict[str, Entity], renamed: list[str],
+    def _changed_triples(self, batch, keys: dict[Mention, str], changed: dict[str, Entity], renamed: dict[str, str],
                          moved: set[str], iri_of: _Entities) -> set[tuple]:
         """The triples to add: the build record, the changed actors' descriptions, the new documents and
         the old documents rewritten."""

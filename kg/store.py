@@ -28,12 +28,13 @@ the batch re-resolves every stored mention; that is slower but still exact.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sqlite3
 import zlib
 from collections import defaultdict
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -75,8 +76,77 @@ CREATE INDEX IF NOT EXISTS entity_iri ON entity (iri);
 """
 
 
+_GENERATION = re.compile(r"^oxigraph-([0-9]+)$")
+
+
+def _generations(root: Path) -> list[Path]:
+    """The Oxigraph directories a store's writer made (``oxigraph-<n>``)."""
+    try:
+        return sorted(d for d in root.iterdir() if _GENERATION.match(d.name) and d.is_dir())
+    except OSError:
+        return []
+
+
 def is_store(path: str | Path) -> bool:
-    return (Path(path) / DB).is_file()
+    """Whether the folder is a store, whole or damaged (its state, or only its Oxigraph data, is there)."""
+    p = Path(path)
+    return (p / DB).is_file() or (p.is_dir() and bool(_generations(p)))
+
+
+def _damaged(root: Path, what: str) -> KgError:
+    return KgError(f"store {root} is damaged: {what}; kg leaves it untouched (restore it from a backup, or build "
+                   "a new store in another folder)")
+
+
+def check_store(root: Path, writing: bool = False) -> bool:
+    """Refuse a store whose state cannot be trusted, before anything reads or deletes its data; returns
+    whether the folder is a new store (nothing in it yet).
+
+    ``kg.sqlite`` is the one record of what the Oxigraph directories hold: with it missing, empty or corrupt
+    a writer would start afresh and delete the graph. A folder with nothing of a store in it is new; one
+    with other files is not a store (a writer refuses it rather than mix its files with someone else's)."""
+    db, gens = root / DB, _generations(root)
+    others = [p for p in root.iterdir() if not p.name.startswith(DB)] if root.is_dir() else []
+    if not db.exists():
+        if gens:
+            raise _damaged(root, f"{DB} is missing but its Oxigraph data ({gens[-1].name}) is there")
+        if others and writing:
+            raise KgError(f"{root} is not empty and is not a kg store (no {DB}); give a new or empty folder "
+                          "to --store")
+        if not writing:
+            raise KgError(f"{root} is not a kg store (no {DB}); create one with kg build PATH --store {root}")
+        return True
+    try:
+        with open(db, "rb") as fh:
+            head = fh.read(16)
+    except OSError as exc:
+        raise KgError(f"store {root}: cannot read {DB} ({exc.strerror})") from None
+    if not head:
+        if gens or others or not writing:
+            raise _damaged(root, f"{DB} is empty (0 bytes)")
+        return True  # a writer killed as it created the store: nothing was stored
+    if head != b"SQLite format 3\x00":
+        raise _damaged(root, f"{DB} is not a SQLite database")
+    try:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as con:
+            # a writer checks every page before it changes anything; a reader only what it reads
+            check = con.execute("PRAGMA quick_check").fetchone()[0] if writing else "ok"
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            meta = dict(con.execute("SELECT k, v FROM meta")) if "meta" in tables else {}
+            docs = con.execute("SELECT count(*) FROM document").fetchone()[0] if "document" in tables else 0
+    except sqlite3.DatabaseError as exc:
+        raise _damaged(root, f"{DB} cannot be read ({exc})") from None
+    if check != "ok":
+        raise _damaged(root, f"{DB} fails SQLite's check ({check})")
+    current = meta.get("current")
+    if current and not (root / current).is_dir():
+        raise _damaged(root, f"its graph {current} is missing")
+    if not current and (docs or gens):
+        raise _damaged(root, f"{DB} names no graph though the store holds "
+                             f"{f'{docs} document(s)' if docs else 'Oxigraph data'}")
+    if not meta and not writing:
+        raise KgError(f"store {root} holds no graph yet (its first build did not finish)")
+    return not meta
 
 
 @contextmanager
@@ -87,9 +157,19 @@ def writer_lock(root: Path) -> Iterator[None]:
 
 
 def _read_only(root: Path) -> sqlite3.Connection:
-    if not is_store(root):
-        raise KgError(f"{root} is not a kg store (no {DB}); create one with kg build PATH --store {root}")
+    check_store(root)
     return sqlite3.connect(f"file:{root / DB}?mode=ro", uri=True)
+
+
+def _open_oxigraph(root: Path, directory: Path):
+    """An Oxigraph directory opened read-only, a corrupt one reported as damage, not a traceback."""
+    import pyoxigraph as ox
+
+    try:
+        return ox.Store.read_only(str(directory))
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise _damaged(root, f"its graph {directory.name} cannot be opened ({' '.join(str(exc).split())[:200]})"
+                       ) from None
 
 
 def known_documents(root: str | Path) -> set[str]:
@@ -120,7 +200,7 @@ def open_store(path: str | Path, with_ontology: bool = True) -> Graph:
     current = current_dir(path)
     if current is None:
         raise KgError(f"store {path} holds no graph yet (its first build did not finish)")
-    backend = OxigraphStore(store=ox.Store.read_only(str(current)))
+    backend = OxigraphStore(store=_open_oxigraph(Path(path), current))
     g = Dataset(store=backend, default_union=True) if with_ontology else \
         Graph(store=backend, identifier=DATASET_DEFAULT_GRAPH_ID)
     for prefix, ns in PREFIXES.items():
@@ -207,6 +287,8 @@ class StoreWriter:
     def __init__(self, root: Path, lex: Lexicon, model: str, fingerprint: str) -> None:
         self.root, self.lex, self.model = root, lex, model
         root.mkdir(parents=True, exist_ok=True)
+        if check_store(root, writing=True) and (root / DB).exists():
+            (root / DB).unlink()  # an empty file left by a writer killed as it began: nothing to keep
         self.db = sqlite3.connect(root / DB, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
@@ -218,8 +300,11 @@ class StoreWriter:
         if meta.get("rules", fingerprint) != fingerprint:
             raise KgError(f"store {root} was built with other rules or gazetteers; its records would not match "
                           "what they extract now: build a new store (use --cache DIR to skip re-parsing)")
-        self._set("format", str(FORMAT))
-        self._set("rules", fingerprint)
+        if meta.get("current"):  # a corrupt graph is found before anything is written or cleaned up
+            _open_oxigraph(root, root / meta["current"])
+        if not meta:
+            self._set("format", str(FORMAT))
+            self._set("rules", fingerprint)
         self._cleanup()
 
     def close(self) -> None:
@@ -241,7 +326,7 @@ class StoreWriter:
     def _cleanup(self) -> None:
         """Remove Oxigraph directories left by interrupted batches, and all but the current and previous one."""
         keep = {self._get("current"), self._get("previous")}
-        for d in self.root.glob("oxigraph-*"):
+        for d in _generations(self.root):  # older generations and interrupted batches: the state knows them
             if d.name not in keep:
                 shutil.rmtree(d, ignore_errors=True)
 
@@ -631,7 +716,7 @@ def _write_oxigraph(root: Path, current: str | None, target: Path, add: set[tupl
 
     shutil.rmtree(target, ignore_errors=True)
     if current:
-        ox.Store.read_only(str(root / current)).backup(str(target))
+        _open_oxigraph(root, root / current).backup(str(target))
     store = ox.Store(str(target))
     kgo, rdf = str(KGO._NS), str(RDF)
     supported_by_old: set[tuple] = set()

@@ -260,3 +260,64 @@ def test_a_document_whose_graph_breaks_a_shape_is_skipped_and_the_rest_of_its_ba
     [line] = [x for x in res.output.splitlines() if x.startswith("kg: skipped:")]
     assert line.startswith(f"kg: skipped: {(src / '3.txt').as_posix()}: the graph would break") and "skipped" in line
     assert len(known_documents(tmp_path / "store")) == 5
+
+
+# -- a damaged store is refused, never wiped -----------------------------------------------------------------
+
+
+def _snapshot(root: Path) -> dict[str, str]:
+    """Every file's hash, but SQLite's transient -wal and -shm files (opening a database may create them)."""
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file() and not p.name.endswith(("-wal", "-shm"))}
+
+
+def _damage_state(root: Path, how: str) -> None:
+    db = root / "kg.sqlite"
+    for extra in root.glob("kg.sqlite-*"):
+        extra.unlink()
+    if how == "missing":
+        db.unlink()
+    elif how == "empty":
+        db.write_bytes(b"")
+    elif how == "garbage":
+        db.write_bytes(os.urandom(8192))
+    elif how == "truncated sqlite":
+        db.write_bytes(db.read_bytes()[:4096])
+    elif how == "corrupt oxigraph":
+        gen = current_dir(root)
+        for f in gen.iterdir():
+            if f.is_file() and f.stat().st_size:
+                f.write_bytes(b"\x00garbage" * 64)
+
+
+@pytest.mark.parametrize("how", ["missing", "empty", "garbage", "truncated sqlite", "corrupt oxigraph"])
+def test_a_damaged_store_is_refused_on_one_line_and_left_untouched(tmp_path, how, nlp):
+    store = tmp_path / "store"
+    assert _kg("build", SEEDS[0], "--store", store).exit_code == 0
+    _damage_state(store, how)
+    before = _snapshot(store)
+    for args in (("build", SEEDS[1], "--store", store), ("query", store, "ASK { ?s ?p ?o }"),
+                 ("export", store, "--format", "nt", "--out", tmp_path / "x.nt")):
+        res = _kg(*args)
+        assert res.exit_code == 1, (args, res.output)
+        assert res.output.startswith("kg: error: ") and len(res.output.strip().splitlines()) == 1, res.output
+        assert "damaged" in res.output or "cannot" in res.output, res.output
+        assert "Traceback" not in res.output
+    assert _snapshot(store) == before  # nothing deleted, nothing rewritten
+
+
+def test_a_folder_with_other_files_is_not_taken_for_a_new_store(tmp_path, nlp):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine")
+    res = _kg("build", SEEDS[0], "--store", folder)
+    assert res.exit_code == 1 and "is not empty and is not a kg store" in res.output
+    assert [p.name for p in folder.iterdir()] == ["notes.txt"]
+
+
+def test_a_store_whose_first_write_was_killed_at_once_starts_afresh(tmp_path, nlp):
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "kg.sqlite").write_bytes(b"")  # killed between creating the file and writing its first page
+    res = _kg("build", SEEDS[0], "--store", store)
+    assert res.exit_code == 0 and "1 new document(s), 1 in all" in res.output, res.output

@@ -94,7 +94,7 @@ def build(paths: tuple[str, ...], out_dir: str | None, store_dir: str | None, ga
 def _build(paths: tuple[str, ...], out_dir: str | None, store_dir: str | None, gazetteers: tuple[str, ...],
            strict: bool, no_html: bool, no_validate: bool, workers: int, cache_dir: str | None,
            scheduler: str | None, batch_size: int) -> None:
-    from kg.export import serialize, write_atomic
+    from kg.export import serialize, write_together
     from kg.pipeline import build as run_build
     from kg.namespace import KGO
     from kg.render import PREDICATES, render_html
@@ -123,9 +123,10 @@ def _build(paths: tuple[str, ...], out_dir: str | None, store_dir: str | None, g
         if out_dir:
             graph = open_store(store_dir, with_ontology=False)
             out = Path(out_dir)
-            write_atomic(out / "graph.ttl", serialize(graph, "turtle"))
+            files = {out / "graph.ttl": serialize(graph, "turtle")}
             if not no_html:
-                write_atomic(out / "graph.html", render_html(graph).encode("utf-8"))
+                files[out / "graph.html"] = render_html(graph).encode("utf-8")
+            write_together(files)  # both or neither: never a new graph beside an old page
             click.echo(f"-> {out / 'graph.ttl'}" + ("" if no_html else f", {out / 'graph.html'}"))
         if stored.skipped:
             sys.exit(2)
@@ -139,9 +140,7 @@ def _build(paths: tuple[str, ...], out_dir: str | None, store_dir: str | None, g
     ttl = serialize(result.graph, "turtle")
     html = None if no_html else render_html(result.graph).encode("utf-8")
     out = Path(out_dir)
-    write_atomic(out / "graph.ttl", ttl)
-    if html is not None:
-        write_atomic(out / "graph.html", html)
+    write_together({out / "graph.ttl": ttl, **({out / "graph.html": html} if html is not None else {})})
     relation_props = {KGO[p] for p in PREDICATES}
     n_rel = len({(s, p, o) for s, p, o in result.graph if p in relation_props})
     click.echo(f"{len(result.documents)} documents, {len(result.entities)} entities, {n_rel} relations "

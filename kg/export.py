@@ -16,6 +16,7 @@ import io
 import json
 import os
 import re
+import stat
 import tempfile
 from decimal import Decimal
 from collections.abc import Iterator
@@ -303,21 +304,61 @@ def folder_lock(folder: Path, busy: str) -> Iterator[None]:
         os.close(fd)  # releases the lock
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write bytes to path via a temporary file in the same folder and an atomic rename."""
+def _mode_for(path: Path) -> int:
+    """The permissions a written file gets: those of the file it replaces, else what the umask allows
+    (mkstemp's 0600 would hide a graph from the rest of a team)."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
+def _write_temp(path: Path, data: bytes) -> str:
+    """``data`` in a new temporary file beside ``path``, on disk (fsync), with ``path``'s permissions."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), _mode_for(path))
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+    except BaseException as exc:
+        _unlink(tmp)
+        if isinstance(exc, OSError):
+            raise KgError(f"cannot write {path}: {exc.strerror or exc}; nothing was replaced (the files there "
+                          "stay as they were)") from None
+        raise
+    return tmp
+
+
+def _unlink(tmp: str) -> None:
+    try:
+        os.unlink(tmp)
+    except FileNotFoundError:
+        pass
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write bytes to path via a temporary file in the same folder and an atomic rename."""
+    write_together({path: data})
+
+
+def write_together(files: dict[Path, bytes]) -> None:
+    """Write several files so that they appear together or not at all: every one is written in full to a
+    temporary name first (a full disk stops it there, with the old files untouched and named in the error),
+    then each is renamed into place."""
+    done: list[tuple[str, Path]] = []
+    try:
+        for path, data in files.items():
+            done.append((_write_temp(path, data), path))
+        for tmp, path in done:
+            os.replace(tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        for tmp, _ in done:
+            _unlink(tmp)
         raise
 
 
@@ -328,12 +369,12 @@ def export(graph: Graph, path: Path, fmt: str = "turtle") -> list[Path]:
         raise KgError(E_FORMAT.format(fmt=fmt, choices=", ".join(sorted(set(FORMATS)))))
     if kind == "csv":
         if (path.exists() and not path.is_dir()) or (not path.exists() and path.suffix):
-            raise KgError(f"--format csv writes two files, nodes.csv and edges.csv, into a folder; {path} "
-                          f"{'is a file' if path.exists() else 'looks like a file name'}: give a folder, e.g. --out csv/")
-        tables = csv_tables(graph)
-        for name, data in tables.items():
-            write_atomic(path / name, data)
-        return [path / name for name in tables]
+            what = "is a file" if path.exists() else "looks like a file name"
+            raise KgError(f"--format csv writes two files, nodes.csv and edges.csv, into a folder; {path} {what}: "
+                          "give a folder, e.g. --out csv/")
+        tables = {path / name: data for name, data in csv_tables(graph).items()}
+        write_together(tables)
+        return list(tables)
     data = {"graphml": _graphml, "gexf": _gexf}.get(kind, lambda g: serialize(g, fmt))(graph)
     write_atomic(path, data)
     return [path]

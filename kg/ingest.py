@@ -250,14 +250,16 @@ def _html_document(path: Path, raw: bytes, bp: Boilerplate) -> Document:
     try:
         import trafilatura
     except ImportError as exc:  # a broken optional install costs the HTML pages, not the whole build
-        raise KgError(f"{shown(path)}: cannot read HTML pages: trafilatura does not import ({str(exc).splitlines()[0]}); "
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise KgError(f"{shown(path)}: cannot read HTML pages: trafilatura does not import ({reason}); "
                       "reinstall kg (pip install .), skipped") from None
     if not raw.strip():
         raise KgError(E_EMPTY.format(path=shown(path)))
     try:
         doc = trafilatura.bare_extraction(raw, include_comments=False, include_tables=False, with_metadata=True)
     except Exception as exc:  # a parser failure on a hostile page is a skip, not a crash
-        raise KgError(f"{shown(path)}: cannot extract text from this HTML page ({type(exc).__name__}), skipped") from None
+        raise KgError(f"{shown(path)}: cannot extract text from this HTML page ({type(exc).__name__}), skipped"
+                      ) from None
     text = getattr(doc, "text", None) if doc is not None else None
     if not text or len(text.split()) < MIN_PAGE_WORDS:  # a menu or a cookie banner is not an article
         raise KgError(f"{shown(path)}: no article text found in this HTML page, skipped")

@@ -11,6 +11,7 @@ N-Triples (which every Turtle parser reads), so memory stays at one document's s
 
 from __future__ import annotations
 
+import http.client
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -65,6 +66,7 @@ def push(graph: Graph, endpoint: str, user: str | None = None, password: str | N
                       "e.g. http://localhost:7200/repositories/news/rdf-graphs/service")
     opener = _opener(endpoint, user, password)
     n_graphs = n_triples = 0
+    total = 1 + len(documents(graph)) + int(with_ontology)
     for iri, g in named_graphs(graph, with_ontology):
         url = endpoint + ("&" if "?" in endpoint else "?") + "graph=" + urllib.parse.quote(str(iri), safe="")
         body = serialize(g, "nt")
@@ -77,9 +79,13 @@ def push(graph: Graph, endpoint: str, user: str | None = None, password: str | N
             detail = " ".join(exc.read(300).decode("utf-8", "replace").split())[:200]
             raise KgError(f"{endpoint} refused graph <{iri}>: HTTP {exc.code} {exc.reason}"
                           + (f": {detail}" if detail else "") + f" ({n_graphs} graph(s) sent before it)") from None
-        except (urllib.error.URLError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise KgError(f"cannot reach {endpoint}: {reason}") from None
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+            reason = getattr(exc, "reason", None) or exc.__class__.__name__ + (f": {exc}" if str(exc) else "")
+            if not n_graphs:
+                raise KgError(f"cannot reach {endpoint}: {reason}; nothing was replaced") from None
+            raise KgError(f"lost {endpoint} while sending <{iri}>: {reason}; {n_graphs} of {total} graph(s) were "
+                          "already replaced there: push again to finish (it replaces graphs, never duplicates "
+                          "them)") from None
         n_graphs += 1
         n_triples += len(g)
     return PushReport(n_graphs, n_triples)

@@ -134,6 +134,8 @@ def check_store(root: Path, writing: bool = False) -> bool:
             tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             meta = dict(con.execute("SELECT k, v FROM meta")) if "meta" in tables else {}
             docs = con.execute("SELECT count(*) FROM document").fetchone()[0] if "document" in tables else 0
+    except sqlite3.OperationalError as exc:  # the disk or the file system, not the file's content
+        raise KgError(f"store {root}: cannot open {DB} ({exc})") from None
     except sqlite3.DatabaseError as exc:
         raise _damaged(root, f"{DB} cannot be read ({exc})") from None
     if check != "ok":
@@ -191,7 +193,6 @@ def open_store(path: str | Path, with_ontology: bool = True) -> Graph:
     """The store's graph through rdflib, queries running on Oxigraph, opened read-only (any number of readers
     alongside each other and a writer). With the ontology, queries see the data and the ontology's labels and
     classes; without it (export, validation), only the data."""
-    import pyoxigraph as ox
     from oxrdflib.store import OxigraphStore
     from rdflib import Dataset
 
@@ -486,8 +487,13 @@ class StoreWriter:
         try:
             report = self._add(batch, validate)
             db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
+        except BaseException as exc:
+            if db.in_transaction:  # SQLite rolls back by itself on a full disk; a second ROLLBACK would mask why
+                db.execute("ROLLBACK")
+            if isinstance(exc, (OSError, sqlite3.OperationalError)):
+                detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                raise KgError(f"store {self.root}: cannot write ({detail}); this batch was not added, the "
+                              "store holds the batches before it") from None
             raise
         self._cleanup()
         return report

@@ -369,3 +369,63 @@ def test_csv_export_to_a_file_name_is_refused_instead_of_making_a_folder(seeds_b
     res = CliRunner().invoke(main, ["export", str(seeds_build[0] / "graph.ttl"), "--format", "csv",
                                     "--out", str(tmp_path / "edges.csv")])
     assert res.exit_code == 1 and "give a folder" in res.output and not (tmp_path / "edges.csv").exists()
+
+
+def _limited(max_file_bytes: int):
+    """A child process that cannot write a file past ``max_file_bytes`` (as on a full disk: EFBIG)."""
+    import resource
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (max_file_bytes, max_file_bytes))
+
+    return limit
+
+
+def test_a_full_disk_during_out_leaves_the_previous_pair_and_names_the_file(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "graph.ttl").write_bytes(b"previous ttl")
+    (out / "graph.html").write_bytes(b"previous html")
+    # graph.ttl (50 kB) fits, graph.html (700 kB) does not
+    res = subprocess.run([sys.executable, "-m", "kg.cli", "build", str(ROOT / "seeds"), "--out", str(out)],
+                         capture_output=True, text=True, preexec_fn=_limited(200_000))
+    assert res.returncode == 1
+    assert res.stderr.strip().splitlines() == [f"kg: error: cannot write {out / 'graph.html'}: File too large; "
+                                               "nothing was replaced (the files there stay as they were)"]
+    assert (out / "graph.ttl").read_bytes() == b"previous ttl" and (out / "graph.html").read_bytes() == b"previous html"
+    assert sorted(p.name for p in out.iterdir()) == ["graph.html", "graph.ttl"]  # no temporary file left
+
+
+def test_a_full_disk_while_adding_to_a_store_says_so_and_keeps_the_finished_batches(tmp_path, nlp):
+    store = tmp_path / "store"
+    seeds = sorted((ROOT / "seeds").glob("*.txt"))
+    assert CliRunner().invoke(main, ["build", str(seeds[0]), "--store", str(store)]).exit_code == 0
+    res = subprocess.run([sys.executable, "-m", "kg.cli", "build", str(seeds[1]), "--store", str(store)],
+                         capture_output=True, text=True, preexec_fn=_limited(128_000))
+    assert res.returncode == 1 and len(res.stderr.strip().splitlines()) == 1, res.stderr
+    assert "File too large" in res.stderr and "this batch was not added" in res.stderr
+    assert "cannot rollback" not in res.stderr
+    res = CliRunner().invoke(main, ["query", str(store), "SELECT (COUNT(*) AS ?n) WHERE { ?d a kgo:Document }",
+                                    "--format", "csv"])
+    assert res.output.splitlines()[1] == "1"
+
+
+@pytest.mark.parametrize("umask,existing,expected", [(0o022, None, 0o644), (0o002, None, 0o664),
+                                                      (0o077, None, 0o600), (0o077, 0o644, 0o644)])
+def test_written_files_follow_the_umask_or_keep_the_mode_of_the_file_they_replace(tmp_path, umask, existing,
+                                                                                  expected):
+    import os
+    import stat
+
+    from kg.export import write_atomic
+
+    target = tmp_path / "graph.ttl"
+    if existing is not None:
+        target.write_text("old")
+        target.chmod(existing)
+    old = os.umask(umask)
+    try:
+        write_atomic(target, b"new")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(target.stat().st_mode) == expected and target.read_bytes() == b"new"

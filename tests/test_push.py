@@ -147,3 +147,37 @@ def test_refusals_are_one_clear_line(virtuoso, store):
     assert res.exit_code == 1 and "cannot reach" in res.output
     for out in (res.output,):
         assert "Traceback" not in out and len(out.strip().splitlines()) == 1
+
+
+def test_a_connection_lost_midway_says_how_many_graphs_were_already_replaced(store):
+    """A service that takes two graphs, then drops the connection on the third."""
+    import socket
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Flaky(BaseHTTPRequestHandler):
+        taken = 0
+
+        def do_PUT(self):  # noqa: N802
+            self.rfile.read(int(self.headers["Content-Length"]))
+            if Flaky.taken >= 2:
+                self.connection.shutdown(socket.SHUT_RDWR)  # reset, no answer
+                self.close_connection = True
+                return
+            Flaky.taken += 1
+            self.send_response(201)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *a):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Flaky)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        res = _kg("push", store, "--endpoint", f"http://127.0.0.1:{server.server_address[1]}/store")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert res.exit_code == 1 and len(res.output.strip().splitlines()) == 1, res.output
+    assert "2 of 4 graph(s) were already replaced there: push again to finish" in res.output

@@ -287,6 +287,22 @@ def serve(graph: str, host: str, port: int, timeout: float, max_rows: int, max_b
 
 
 @main.command()
+@click.argument("graph", type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--top", type=click.IntRange(1), default=10, show_default=True, help="How many actors to list.")
+def stats(graph: str, fmt: str, top: int) -> None:
+    """Summarise GRAPH: documents, actors by type, relations by predicate, the most connected actors,
+    and the documents and actors with no relation."""
+    import json
+
+    from kg.query import load_graph
+    from kg.stats import format_summary, summary
+
+    s = summary(load_graph(graph, with_ontology=False), top)
+    click.echo(json.dumps(s, ensure_ascii=False, indent=2) if fmt == "json" else format_summary(s, top), nl=fmt == "json")
+
+
+@main.command()
 def queries() -> None:
     """List the named queries shipped with kg and their parameters."""
     from kg.query import named_queries

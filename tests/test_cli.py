@@ -429,3 +429,18 @@ def test_written_files_follow_the_umask_or_keep_the_mode_of_the_file_they_replac
     finally:
         os.umask(old)
     assert stat.S_IMODE(target.stat().st_mode) == expected and target.read_bytes() == b"new"
+
+
+def test_stats_summarises_documents_actors_relations_and_what_has_none(seeds_build, tmp_path, nlp):
+    import json
+
+    res = CliRunner().invoke(main, ["stats", str(seeds_build[0])])
+    assert res.exit_code == 0 and res.output.startswith("2 documents, 24 actors, 15 relations")
+    assert "  Groupe Wagner (MilitaryOrganization): 6" in res.output
+    (tmp_path / "a.txt").write_text("Le Pentagone soutient l'Ukraine depuis février, selon Kiev.\n")
+    (tmp_path / "b.txt").write_text("La météo sera clémente à Lyon cette semaine, selon Météo-France.\n")
+    assert CliRunner().invoke(main, ["build", str(tmp_path), "--out", str(tmp_path / "o")]).exit_code == 0
+    s = json.loads(CliRunner().invoke(main, ["stats", str(tmp_path / "o"), "--format", "json"]).output)
+    assert s["documents"] == 2 and s["relations_by_predicate"]["supports"] == {"relations": 1, "statements": 1}
+    assert [d for d in s["documents_without_relation"] if "météo" in d.lower()]
+    assert "Lyon" in s["actors_without_relation"]

@@ -20,6 +20,7 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -52,6 +53,25 @@ EDGE_COLORS = {"funds": "#1a7f37", "supports": "#5bb04f", "opposes": "#e15759", 
 SMALL = 150
 LARGE = 1000
 _WIKIDATA = re.compile(r"^https?://www\.wikidata\.org/entity/Q[0-9]+$")
+
+
+ISOLATED_SHARE = 0.3  # above this share of actors with no relation, the page hides them until asked
+MENTION_SENTENCES = 3  # sentences shown for an actor with no relation
+
+
+@lru_cache(maxsize=1)
+def french_labels() -> dict[str, str]:
+    """The ontology's French labels of its classes and relations ("Personne", "finance"): the page is French."""
+    from kg.ontology import vocabulary_files
+
+    onto = Graph()
+    for f in vocabulary_files():
+        onto.parse(f, format="turtle")
+    out = {}
+    for term, label in onto.subject_objects(RDFS.label):
+        if getattr(label, "language", None) == "fr" and str(term).startswith(str(KGO._NS)):
+            out[str(term)[len(str(KGO._NS)):]] = str(label)
+    return out
 
 
 def family(predicate: str) -> str:
@@ -128,14 +148,48 @@ def network_data(g: Graph, selection: Graph | None = None, types: set[str] | Non
     nodes = []
     for node, cls in sorted(actors.items(), key=lambda kv: str(kv[0])):
         same = sorted(str(x) for x in g.objects(node, OWL.sameAs) if _WIKIDATA.match(str(x)))
-        nodes.append({"id": str(node), "label": str(g.value(node, RDFS.label) or node), "type": cls,
-                      "aliases": sorted({str(a) for a in g.objects(node, SKOS.altLabel)}),
-                      "wikidata": same[0] if same else "", "degree": degree[str(node)],
-                      "docs": sorted(doc_index[d] for d in g.objects(node, KGO.mentionedIn) if d in doc_index)})
+        n = {"id": str(node), "label": str(g.value(node, RDFS.label) or node), "type": cls,
+             "aliases": sorted({str(a) for a in g.objects(node, SKOS.altLabel)}),
+             "wikidata": same[0] if same else "", "degree": degree[str(node)],
+             "docs": sorted(doc_index[d] for d in g.objects(node, KGO.mentionedIn) if d in doc_index)}
+        if not n["degree"]:  # no relation to show: the sentences that name it say why it is here
+            n["mentions"] = _mention_sentences(g, node, doc_index)
+        nodes.append(n)
     return {"nodes": nodes, "edges": edges, "documents": [title for _, title in docs]}
 
 
-def _pyvis_network(data: dict):
+def _mention_sentences(g: Graph, node: URIRef, doc_index: dict) -> list[dict]:
+    """The first sentences (by document, then position) that mention an actor, each once."""
+    found = {}
+    for m in g.objects(node, KGO.mention):
+        sentence = str(g.value(m, KGO.evidence) or "")
+        doc = doc_index.get(g.value(m, KGO.document), -1)
+        start = g.value(m, KGO.start)
+        key = (doc, int(start) if start is not None else 0)
+        if sentence and sentence not in {v["sentence"] for v in found.values()}:
+            found[key] = {"sentence": sentence, "doc": doc, "amount": ""}
+    return [found[k] for k in sorted(found)][:MENTION_SENTENCES]
+
+
+def _isolated_share(data: dict) -> float:
+    return sum(1 for n in data["nodes"] if not n["degree"]) / len(data["nodes"]) if data["nodes"] else 0.0
+
+
+def _title(data: dict, subgraph: bool, centres: list[str]) -> str:
+    """The page title: the corpus, or for a drawn subgraph its centre and the documents its relations come from."""
+    def n_docs(k: int) -> str:
+        return f"{k} document{'s' if k != 1 else ''}"
+
+    if not subgraph:
+        return f"kg — {n_docs(len(data['documents']))}"
+    names = {n["id"]: n["label"] for n in data["nodes"]}
+    used = {d for e in data["edges"] for d in e["docs"]} or {d for n in data["nodes"] for d in n["docs"]}
+    around = f"autour de {', '.join(names[c] for c in centres)}" if centres else "sélection"
+    return (f"kg — {around} : {len(data['nodes'])} acteurs, {len(data['edges'])} relations, "
+            f"{n_docs(len(used))} sur {len(data['documents'])}")
+
+
+def _pyvis_network(data: dict, labels: dict[str, str] | None = None):
     """The pyvis Network for the data: pyvis sizes nodes and carries the vis-network options."""
     from pyvis.network import Network
 
@@ -147,7 +201,8 @@ def _pyvis_network(data: dict):
                       value=[1 + n["degree"] for n in data["nodes"]])
     for e in data["edges"]:
         # pyvis's add_edge scans the node list per edge; append the same record directly.
-        net.edges.append({"from": e["from"], "to": e["to"], "label": "" if large else e["predicate"],
+        shown = (labels or {}).get(e["predicate"], e["predicate"])
+        net.edges.append({"from": e["from"], "to": e["to"], "label": "" if large else shown,
                           "color": EDGE_COLORS[e["predicate"]], "arrows": "to"})
     n = len(data["nodes"])
     options = {
@@ -185,10 +240,11 @@ def render_html(g: Graph, title: str | None = None, selection: Graph | None = No
                 centres: Iterable[URIRef] = ()) -> str:
     """The whole explorer page as a string (see ``network_data`` for the filters)."""
     data = network_data(g, selection, types, predicates)
+    centres = sorted(str(c) for c in centres if str(c) in {n["id"] for n in data["nodes"]})
     if title is None:
-        n = len(data["documents"])
-        title = f"kg — {n} document{'s' if n != 1 else ''}"
-    net = _pyvis_network(data)
+        title = _title(data, selection is not None, centres)
+    labels = french_labels()
+    net = _pyvis_network(data, labels)
     vis_nodes = [{k: v for k, v in n.items() if k in ("id", "label", "color", "value")} for n in net.nodes]
     vis_edges = []
     parallel: dict[frozenset, int] = defaultdict(int)
@@ -204,7 +260,8 @@ def render_html(g: Graph, title: str | None = None, selection: Graph | None = No
     payload = {"nodes": vis_nodes, "edges": vis_edges, "info": data, "typeColors": TYPE_COLORS,
                "parentType": PARENT_TYPE, "edgeColors": EDGE_COLORS, "families": [[f, list(p)] for f, p in FAMILIES.items()],
                "familyLabels": FAMILY_LABELS, "options": options, "title": title,
-               "large": len(vis_nodes) > LARGE, "centres": sorted(str(c) for c in centres)}
+               "large": len(vis_nodes) > LARGE, "centres": centres, "labels": labels,
+               "hideIsolated": _isolated_share(data) > ISOLATED_SHARE}
     lib = Path(resources.files("pyvis")) / "templates" / "lib" / "vis-9.1.2"
     vis_js = (lib / "vis-network.min.js").read_text(encoding="utf-8").replace("</script", "<\\/script")
     vis_css = (lib / "vis-network.css").read_text(encoding="utf-8").replace("</style", "<\\/style")

@@ -93,7 +93,7 @@ def _selected(page) -> list[str]:
 
 def _visible(page) -> tuple[set[str], set[str]]:
     labels = page.evaluate("window.kgView.nodes.get().map(n => n.label)")
-    preds = page.evaluate("window.kgView.edges.get().map(e => e.label)")
+    preds = page.evaluate("window.kgView.edges.get().map(e => e.predicate)")
     return set(labels), set(preds)
 
 
@@ -115,7 +115,7 @@ def test_seeds_page_draws_expected_nodes_and_edges_offline(browser):
     page, requests, _ = _open(browser, html)
     labels = set(page.evaluate("window.kgNodes.get().map(n => n.label)"))
     assert {"Vladimir Poutine", "Groupe Wagner", "Pentagone", "Ukraine", "Christopher Cavoli"} <= labels
-    edges = page.evaluate("window.kgEdges.get().map(e => [e.from, e.label, e.to])")
+    edges = page.evaluate("window.kgEdges.get().map(e => [e.from, e.predicate, e.to])")
     g = load_graph(str(ROOT / "exports" / "graph.ttl"), with_ontology=False)
     expected = {(str(s), p.split("#")[-1], str(o)) for s, p, o in g
                 if str(p).startswith(str(KGO._NS)) and p.split("#")[-1] in
@@ -130,10 +130,10 @@ def test_seeds_page_draws_expected_nodes_and_edges_offline(browser):
 def test_hovering_an_edge_shows_its_evidence(browser):
     page, _, _ = _open(browser, ROOT / "exports" / "graph.html")
     n = page.evaluate("""() => { const es = window.kgEdges.get();
-        return es.findIndex(e => e.label === 'funds' && !e.smooth &&
+        return es.findIndex(e => e.predicate === 'funds' && !e.smooth &&
             es.filter(f => (f.from === e.from && f.to === e.to) || (f.from === e.to && f.to === e.from)).length === 1); }""")
     text = _hover_edge(page, n)
-    assert "funds" in text and "dollars" in text and "USD" in text
+    assert "Pentagone finance Ukraine" in text and "dollars" in text and "USD" in text  # the French label
     page.close()
 
 
@@ -216,24 +216,24 @@ def test_clicking_a_node_opens_its_panel_with_relations_and_evidence(seeds_page)
     page.mouse.click(*_node_point(page, "Pentagone"))
     text = _details(page)
     assert page.inner_text("#details h2.name") == "Pentagone"
-    assert "Type : GovernmentOrganization" in text
+    assert "Type : Organisation gouvernementale" in text  # the ontology's French labels
     assert page.get_attribute("#details a.wikidata", "href") == "http://www.wikidata.org/entity/Q11209"
-    assert page.inner_text("#details section.group h3") == "funds →"
+    assert page.inner_text("#details section.group h3") == "finance →"
     assert text.count("«") == 2 and "500,000,000 USD" in text and "1,100,000,000 USD" in text
     page.click("#details section.group button.link")  # the related actor is a link to its own panel
     assert _selected(page) == ["Ukraine"]
     assert page.inner_text("#details h2.name") == "Ukraine"
     groups = page.evaluate("[...document.querySelectorAll('#details section.group h3')].map(h => h.textContent)")
-    assert {"← funds", "← supports", "← attacks", "← operatesIn"} <= set(groups)
+    assert {"← finance", "← soutient", "← attaque", "← opère dans"} <= set(groups)
 
 
 def test_clicking_an_edge_shows_every_sentence_that_states_it(seeds_page):
     page = seeds_page
-    i = page.evaluate("""() => window.kgEdges.get().findIndex(e => e.label === 'funds' &&
+    i = page.evaluate("""() => window.kgEdges.get().findIndex(e => e.predicate === 'funds' &&
         window.kgNodes.get(e.from).label === 'Pentagone')""")
     page.mouse.click(*_edge_point(page, i))
     text = _details(page)
-    assert "Relation" in text and "Pentagone funds Ukraine" in " ".join(text.split())
+    assert "Relation" in text and "Pentagone finance Ukraine" in " ".join(text.split())
     assert "2 phrases dans 2 documents" in text
     assert "500,000,000 USD" in text and "1,100,000,000 USD" in text
     assert len(page.query_selector_all("#details ul.evidence > li")) == 2
@@ -282,4 +282,98 @@ def test_large_graph_freezes_after_bounded_layout_and_answers_search(browser, tm
     assert _selected(page)[0].endswith(" 1234")
     assert page.evaluate("window.kgLastSearch.ms") < 1000
     assert all(u.startswith(("file://", "data:")) for u in requests), requests
+    page.close()
+
+
+# -- a sparse graph, as five fresh articles give: most actors without a relation ----------------------------
+
+HEADLINE = "Le Canada soutient le Mali"
+LONG_TITLE = "Une très longue manchette d'article qui ne tient pas dans le panneau latéral de la page " * 2
+
+
+def _sparse_graph():
+    """Six actors, one relation stated by a document's headline, five actors named in sentences only."""
+    g = new_graph()
+    d1, d2 = KGR["doc/one"], KGR["doc/two"]
+    for d, title in ((d1, HEADLINE), (d2, LONG_TITLE)):
+        g.add((d, RDF.type, KGO.Document))
+        g.add((d, DCTERMS.title, Literal(title)))
+    actors = {"canada": ("Canada", KGO.Country), "mali": ("Mali", KGO.Country), "lyon": ("Lyon", KGO.City),
+              "dupont": ("Jean Dupont", KGO.Person), "acme": ("Acme", KGO.Company), "nice": ("Nice", KGO.City)}
+    for i, (key, (name, cls)) in enumerate(actors.items()):
+        a = KGR[key]
+        g.add((a, RDF.type, cls))
+        g.add((a, RDFS.label, Literal(name)))
+        g.add((a, KGO.mentionedIn, d1 if key in ("canada", "mali") else d2))
+        m = KGR[f"mention/{key}"]
+        g.add((a, KGO.mention, m))
+        g.add((m, RDF.type, KGO.Mention))
+        g.add((m, KGO.document, d1 if key in ("canada", "mali") else d2))
+        g.add((m, KGO.start, Literal(i)))
+        g.add((m, KGO.evidence, Literal(HEADLINE if key in ("canada", "mali") else f"{name} a été cité hier.")))
+    g.add((KGR["canada"], KGO.supports, KGR["mali"]))
+    st = KGR["stmt/1"]
+    for p, o in ((RDF.type, KGO.Statement), (RDF.subject, KGR["canada"]), (RDF.predicate, KGO.supports),
+                 (RDF.object, KGR["mali"]), (KGO.evidence, Literal(HEADLINE)), (KGO.source, d1)):
+        g.add((st, p, o))
+    return g
+
+
+@pytest.fixture
+def sparse_page(browser, tmp_path):
+    path = tmp_path / "sparse.html"
+    path.write_text(render_html(_sparse_graph()), encoding="utf-8")
+    page, requests, _ = _open(browser, path)
+    yield page
+    assert all(u.startswith(("file://", "data:")) for u in requests), requests
+    page.close()
+
+
+def test_actors_with_no_relation_are_hidden_by_default_on_a_sparse_graph_and_can_be_shown(sparse_page):
+    page = sparse_page
+    assert page.is_checked("#hide-isolated")
+    assert _visible(page)[0] == {"Canada", "Mali"}
+    page.click("#hide-isolated")
+    assert _visible(page)[0] == {"Canada", "Mali", "Lyon", "Jean Dupont", "Acme", "Nice"}
+
+
+def test_an_actor_with_no_relation_shows_the_sentences_that_mention_it(sparse_page):
+    page = sparse_page
+    page.fill("#search", "dupont")
+    text = _details(page)
+    assert "Aucune relation extraite." in text and "Mentionné dans" in text and "« Jean Dupont a été cité hier. »" in text
+
+
+def test_the_panel_is_french_and_a_headline_is_not_printed_twice(sparse_page):
+    page = sparse_page
+    page.fill("#search", "canada")
+    text = _details(page)
+    assert "Type : Pays" in text and page.inner_text("#details section.group h3") == "soutient →"
+    assert text.count(HEADLINE) == 1 and "(titre du document)" in text
+    legend = page.inner_text("#legend") + page.inner_text("#edge-legend")
+    assert "Personne" in legend and "Ville" in legend and "soutient" in legend and "supports" not in legend
+
+
+def test_the_document_menu_stays_inside_the_panel(sparse_page):
+    page = sparse_page
+    menu = page.evaluate("document.getElementById('doc-filter').getBoundingClientRect().right")
+    side = page.evaluate("document.getElementById('side').getBoundingClientRect().right")
+    assert menu <= side
+    titles = page.evaluate("[...document.querySelectorAll('#doc-filter option')].map(o => o.title)")
+    assert LONG_TITLE in titles  # cut in the menu, whole in the tooltip
+
+
+def test_a_rendered_subgraph_highlights_its_centre_and_counts_its_own_documents(browser, tmp_path):
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    out = tmp_path / "wagner.html"
+    res = CliRunner().invoke(main, ["render", str(ROOT / "exports" / "graph.ttl"), "--out", str(out),
+                                    "--name", "two-hops", "--param", "center=wagner"])
+    assert res.exit_code == 0, res.output
+    page, _, _ = _open(browser, out)
+    assert _selected(page) == ["Groupe Wagner"] and page.inner_text("#details h2.name") == "Groupe Wagner"
+    assert page.evaluate("window.kgNodes.get().find(n => n.label === 'Groupe Wagner').borderWidth") == 5
+    assert page.title() == "kg — autour de Groupe Wagner : 10 acteurs, 10 relations, 2 documents sur 2"
     page.close()

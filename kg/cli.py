@@ -43,6 +43,10 @@ def main() -> None:
       kg query exports/graph.ttl "SELECT ..." # ask it questions in SPARQL
       kg render exports/graph.ttl --out g.html
       kg export exports/graph.ttl --format jsonld --out graph.jsonld
+      kg stats exports/                      # what the graph holds, at a glance
+
+    Articles are .txt files (any common encoding), .html pages (main text
+    extracted) and .jsonl records {id, title, text, url, date}.
     """
 
 
@@ -68,7 +72,7 @@ def main() -> None:
 def build(paths: tuple[str, ...], out_dir: str | None, store_dir: str | None, gazetteers: tuple[str, ...],
           strict: bool, no_html: bool, no_validate: bool, workers: int, cache_dir: str | None,
           scheduler: str | None, batch_size: int) -> None:
-    """Read PATHS (UTF-8 .txt articles, or folders of them) and write the graph to --out or --store.
+    """Read PATHS (.txt articles, .html pages, .jsonl records, or folders of them) and write the graph.
 
     --out writes OUT/graph.ttl (Turtle, with the provenance of every relation) and
     OUT/graph.html (interactive network, works offline). --store adds the new

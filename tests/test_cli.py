@@ -444,3 +444,15 @@ def test_stats_summarises_documents_actors_relations_and_what_has_none(seeds_bui
     assert s["documents"] == 2 and s["relations_by_predicate"]["supports"] == {"relations": 1, "statements": 1}
     assert [d for d in s["documents_without_relation"] if "météo" in d.lower()]
     assert "Lyon" in s["actors_without_relation"]
+
+
+def test_ci_runs_exactly_the_readmes_test_command_with_the_pip_a_venv_ships():
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```sh\n(.*?)\n```", readme, re.S)
+    install_and_build, install_and_test = blocks[0], blocks[1]
+    assert install_and_build.endswith("kg build seeds/ --out exports/")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert install_and_test in ci.splitlines()
+    assert "--upgrade pip" not in ci and "pip install -U pip" not in ci

@@ -17,8 +17,10 @@ import csv
 import html
 import io
 import json
+import socket
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -236,7 +238,13 @@ class Handler(BaseHTTPRequestHandler):
         length = int(declared)
         if length > MAX_BODY:
             self.close_connection = True
-            return self._error(413, f"request body over {MAX_BODY} bytes")
+            self._error(413, f"request body over {MAX_BODY} bytes")
+            self.wfile.flush()
+            try:
+                _linger(self.connection)
+            except OSError:
+                pass
+            return
         body = self.rfile.read(length).decode("utf-8", errors="replace")
         ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         params = parse_qs(url.query, keep_blank_values=True)
@@ -287,6 +295,22 @@ class Handler(BaseHTTPRequestHandler):
         self._send(200, format_results(res, name), RESULT_TYPES[name], truncated)
 
 
+def _linger(sock, seconds: float = 2.0, most: int = MAX_BODY) -> None:
+    """Half-close a socket and read (and drop) what the client still sends, up to ``most`` bytes or
+    ``seconds``, so the answer already sent reaches it instead of a connection reset."""
+    sock.shutdown(socket.SHUT_WR)
+    deadline, read = time.monotonic() + seconds, 0
+    sock.settimeout(0.5)
+    while time.monotonic() < deadline and read < most:
+        try:
+            chunk = sock.recv(65536)
+        except (socket.timeout, OSError):
+            break
+        if not chunk:
+            break
+        read += len(chunk)
+
+
 class WorkerPool:
     """At most ``workers`` queries run at once (each in its own forked process); up to ``queue`` more wait
     for a turn, at most ``wait`` seconds; past that a request is told the server is busy (503) at once.
@@ -334,6 +358,7 @@ class Server(ThreadingHTTPServer):
         self.pool = WorkerPool(workers, queue=queue, wait=timeout)
         self._active = 0
         self._active_lock = threading.Lock()
+        self._refusers = threading.BoundedSemaphore(16)
 
     def process_request(self, request, client_address) -> None:
         with self._active_lock:
@@ -341,14 +366,25 @@ class Server(ThreadingHTTPServer):
             if not full:
                 self._active += 1
         if full:
-            try:
-                request.settimeout(1.0)
-                request.sendall(_BUSY)
-            except OSError:
-                pass
-            self.shutdown_request(request)
+            if self._refusers.acquire(blocking=False):
+                threading.Thread(target=self._refuse, args=(request,), daemon=True).start()
+            else:  # refusing politely is itself bounded: past that, the connection is just closed
+                self.shutdown_request(request)
             return
         super().process_request(request, client_address)
+
+    def _refuse(self, request) -> None:
+        """Answer 503 and close so the client can read it: stop writing, then drain what it is still sending
+        for a moment (closing with unread data would reset the connection before the answer is read)."""
+        try:
+            request.settimeout(1.0)
+            request.sendall(_BUSY)
+            _linger(request)
+        except OSError:
+            pass
+        finally:
+            request.close()
+            self._refusers.release()
 
     def process_request_thread(self, request, client_address) -> None:
         try:

@@ -321,3 +321,18 @@ def test_a_store_whose_first_write_was_killed_at_once_starts_afresh(tmp_path, nl
     (store / "kg.sqlite").write_bytes(b"")  # killed between creating the file and writing its first page
     res = _kg("build", SEEDS[0], "--store", store)
     assert res.exit_code == 0 and "1 new document(s), 1 in all" in res.output, res.output
+
+
+def test_an_actor_that_loses_its_iri_to_a_new_namesake_keeps_no_stale_description(tmp_path):
+    """'Selon Lebrun…' (a person) then 'la société Lebrun…' (a company): the company takes kgr:lebrun, the
+    person moves to a hashed IRI, and kgr:lebrun must not stay a Person too."""
+    person = next(i for i, f in enumerate(_FORMS) if f[:3] == ("Lebrun", "Lebrun", "Person"))
+    company = next(i for i, f in enumerate(_FORMS) if f[:3] == ("Lebrun", "Lebrun", "Company"))
+    records = _records([[person, 0], [company, 0]])
+    writer = StoreWriter(tmp_path / "s", load_lexicon(), "test-model", "fp")
+    for r in records:
+        writer.add_batch([r])
+    writer.close()
+    stored = _nt(open_store(tmp_path / "s", with_ontology=False))
+    assert not [t for t in stored if t.startswith("<https://w3id.org/kg-news/id/lebrun> ") and "#Person>" in t]
+    assert stored == _full(records)

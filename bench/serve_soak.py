@@ -206,7 +206,7 @@ def main() -> int:
     print(f"## `kg serve` soak: {args.clients} clients, {elapsed:.0f} s, graph of {triples:,} triples "
           f"({args.actors:,} actors, {args.relations:,} relations)\n")
     print(f"`python bench/serve_soak.py --clients {args.clients} --seconds {args.seconds:g}` "
-          f"(server with its defaults: 2 workers, queue 32, 64 connections, idle timeout 30 s)\n")
+          f"(server with its defaults: 2 workers, queue 64, 64 connections, idle timeout 30 s)\n")
     print("| kind | requests | outcomes | median s | max s |")
     print("|---|---|---|---|---|")
     no_status = 0

@@ -252,7 +252,7 @@ def validate(graph: str) -> None:
               help="Byte cap per result (values), so one row cannot be a gigabyte.")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
               help="Queries run at once, each in its own process; others wait in a queue.")
-@click.option("--queue", type=click.IntRange(0), default=32, show_default=True,
+@click.option("--queue", type=click.IntRange(0), default=64, show_default=True,
               help="Queries that may wait for a worker (at most --timeout); past that, 503 at once.")
 @click.option("--max-memory", type=click.IntRange(16), default=1024, show_default=True,
               help="Extra memory a query's worker may use, MB (over it: 503).")

@@ -351,14 +351,14 @@ class Server(ThreadingHTTPServer):
 
     def __init__(self, graph: Graph, host: str, port: int, timeout: float, max_rows: int, quiet: bool,
                  workers: int = 2, max_bytes: int = 16_000_000, max_memory: int = 1024, max_connections: int = 64,
-                 idle: float = 30.0, queue: int = 32) -> None:
+                 idle: float = 30.0, queue: int = 64) -> None:
         super().__init__((host, port), Handler)
         self.graph, self.timeout, self.max_rows, self.quiet = graph, timeout, max_rows, quiet
         self.max_bytes, self.max_memory, self.idle, self.max_connections = max_bytes, max_memory, idle, max_connections
         self.pool = WorkerPool(workers, queue=queue, wait=timeout)
         self._active = 0
         self._active_lock = threading.Lock()
-        self._refusers = threading.BoundedSemaphore(16)
+        self._refusers = threading.BoundedSemaphore(max_connections)  # a 503 each, drained, then closed
 
     def process_request(self, request, client_address) -> None:
         with self._active_lock:
@@ -396,7 +396,7 @@ class Server(ThreadingHTTPServer):
 
 def make_server(graph: Graph, host: str = "127.0.0.1", port: int = 0, timeout: float = 10.0,
                 max_rows: int = 10_000, quiet: bool = False, workers: int = 2, max_bytes: int = 16_000_000,
-                max_memory: int = 1024, max_connections: int = 64, idle: float = 30.0, queue: int = 32) -> Server:
+                max_memory: int = 1024, max_connections: int = 64, idle: float = 30.0, queue: int = 64) -> Server:
     """A server bound to host:port (port 0: a free one, read it from ``server.server_address``).
 
     ``workers`` queries run at once, each in a forked process with ``timeout`` seconds, ``max_rows`` rows,

@@ -336,3 +336,26 @@ def test_an_actor_that_loses_its_iri_to_a_new_namesake_keeps_no_stale_descriptio
     stored = _nt(open_store(tmp_path / "s", with_ontology=False))
     assert not [t for t in stored if t.startswith("<https://w3id.org/kg-news/id/lebrun> ") and "#Person>" in t]
     assert stored == _full(records)
+
+
+def test_a_disk_error_inside_a_batch_is_reported_as_such_not_as_a_failed_rollback(tmp_path, monkeypatch):
+    """On a full disk SQLite rolls the transaction back by itself; a second ROLLBACK would fail with 'cannot
+    rollback - no transaction is active' and hide the real reason."""
+    import sqlite3
+
+    from kg.errors import KgError
+
+    writer = StoreWriter(tmp_path / "s", load_lexicon(), "test-model", "fp")
+    records = _records([[0, 1], [2]])
+    writer.add_batch(records[:1])
+
+    def full(batch, validate):
+        writer.db.execute("ROLLBACK")  # what SQLite does on SQLITE_FULL
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(writer, "_add", full)
+    with pytest.raises(KgError, match=r"cannot write \(database or disk is full\); this batch was not added"):
+        writer.add_batch(records[1:])
+    monkeypatch.undo()
+    assert writer.count() == 1
+    writer.close()

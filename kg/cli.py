@@ -69,9 +69,12 @@ def main() -> None:
               help="Parse and extract on a Dask cluster (its scheduler's address), or on N local Dask workers.")
 @click.option("--batch", "batch_size", type=click.IntRange(1), default=500, show_default=True,
               help="With --store: documents per transaction (a crash keeps the finished batches).")
+@click.option("--min-confidence", type=click.FloatRange(0, 1), default=None,
+              help="Keep only statements at least this sure (0-1). Higher: fewer, surer relations. Default: the "
+                   "relation model's own cut, chosen on held-out data (see the README).")
 def build(paths: tuple[str, ...], out_dir: str | None, store_dir: str | None, gazetteers: tuple[str, ...],
           strict: bool, no_html: bool, no_validate: bool, workers: int, cache_dir: str | None,
-          scheduler: str | None, batch_size: int) -> None:
+          scheduler: str | None, batch_size: int, min_confidence: float | None) -> None:
     """Read PATHS (.txt articles, .html pages, .jsonl records, or folders of them) and write the graph.
 
     --out writes OUT/graph.ttl (Turtle, with the provenance of every relation) and
@@ -92,12 +95,12 @@ def build(paths: tuple[str, ...], out_dir: str | None, store_dir: str | None, ga
             held.enter_context(folder_lock(Path(out_dir), f"{out_dir} is being written by another kg build; "
                                                           "try again when it ends, or use another --out"))
         _build(paths, out_dir, store_dir, gazetteers, strict, no_html, no_validate, workers, cache_dir, scheduler,
-               batch_size)
+               batch_size, min_confidence)
 
 
 def _build(paths: tuple[str, ...], out_dir: str | None, store_dir: str | None, gazetteers: tuple[str, ...],
            strict: bool, no_html: bool, no_validate: bool, workers: int, cache_dir: str | None,
-           scheduler: str | None, batch_size: int) -> None:
+           scheduler: str | None, batch_size: int, min_confidence: float | None) -> None:
     from kg.export import serialize, write_together
     from kg.pipeline import build as run_build
     from kg.namespace import KGO
@@ -114,7 +117,8 @@ def _build(paths: tuple[str, ...], out_dir: str | None, store_dir: str | None, g
         from kg.store import open_store
 
         stored = build_store(paths, store_dir, gazetteers, progress=bar, workers=workers, cache_dir=cache_dir,
-                             scheduler=scheduler, batch_size=batch_size, validate=not no_validate)
+                             scheduler=scheduler, batch_size=batch_size, validate=not no_validate,
+                             min_confidence=min_confidence)
         for line in stored.skipped:
             click.echo(f"kg: skipped: {line}", err=True)
         if strict and stored.skipped:
@@ -136,7 +140,7 @@ def _build(paths: tuple[str, ...], out_dir: str | None, store_dir: str | None, g
             sys.exit(2)
         return
     result = run_build(paths, gazetteers, progress=bar, workers=workers, cache_dir=cache_dir, scheduler=scheduler,
-                       validate=not no_validate)  # a document that breaks the shapes is skipped, not the build
+                       validate=not no_validate, min_confidence=min_confidence)  # a document that breaks the shapes is skipped, not the build
     for line in result.skipped:
         click.echo(f"kg: skipped: {line}", err=True)
     if strict and result.skipped:
@@ -288,6 +292,51 @@ def serve(graph: str, host: str, port: int, timeout: float, max_rows: int, max_b
         pass
     finally:
         server.server_close()
+
+
+@main.command()
+@click.option("--annotated", "annotated", multiple=True, metavar="GOLD.yaml=TEXTS/",
+              help="A gold file in kg's format and the folder of its texts; may repeat. Default: the team's "
+                   "development set, ../shared/eval/dev.gold.yaml=../shared/eval/dev (if present).")
+@click.option("--popcorn", "popcorn", multiple=True, metavar="FILE.json",
+              help="POPCORN-format annotation; may repeat. Default: training/popcorn/train.json (if present).")
+@click.option("--popcorn-weight", type=click.FloatRange(0), default=1.0, show_default=True,
+              help="Weight of POPCORN's examples against the news annotation's.")
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Model file to write (default: the one kg ships, kg/data/relations-model.json).")
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False), help="Parse cache folder (as kg build).")
+def train(annotated: tuple[str, ...], popcorn: tuple[str, ...], popcorn_weight: float, out: str | None,
+          cache_dir: str | None) -> None:
+    """Rebuild the relation model from annotated French text (writes the model and its card).
+
+    \b
+    Your own examples: annotate articles in the format of ../shared/eval/*.gold.yaml
+    (entities with their names, relations with doc, s, p, o and an evidence quote),
+    put the texts in a folder, and add --annotated mine.yaml=mytexts/.
+    """
+    from kg.extract.decide import MODEL_FILE
+    from kg.lexicon import load_lexicon
+    from kg.train import train as run_train
+
+    here = Path.cwd()
+    if not annotated and (here / "../shared/eval/dev.gold.yaml").is_file():
+        annotated = ("../shared/eval/dev.gold.yaml=../shared/eval/dev",)
+    if not popcorn and (here / "training/popcorn/train.json").is_file():
+        popcorn = ("training/popcorn/train.json",)
+    sets = []
+    for item in annotated:
+        gold, sep, texts = item.partition("=")
+        if not sep or not Path(gold).is_file() or not Path(texts).is_dir():
+            raise KgError(f"--annotated {item}: expected GOLD.yaml=TEXTS/, an existing file and folder")
+        sets.append((Path(gold).stem.replace(".gold", ""), "annotated", (gold, texts), 1.0))
+    for f in popcorn:
+        if not Path(f).is_file():
+            raise KgError(f"--popcorn {f}: no such file")
+        sets.append((Path(f).stem if len(popcorn) > 1 else "popcorn", "popcorn", f, popcorn_weight))
+    if not sets:
+        raise KgError("no annotated data: give --annotated GOLD.yaml=TEXTS/ and/or --popcorn FILE.json")
+    run_train(sets, load_lexicon(rules_only=True), Path(out) if out else MODEL_FILE, cache_dir=cache_dir,
+              log=lambda line: click.echo(line, err=True))
 
 
 @main.command()

@@ -46,7 +46,8 @@ def jsonld_context() -> dict:
                 "sameAs": {"@id": "owl:sameAs", "@type": "@id"}})
     for p in PREDICATES + ("source", "document", "mentionedIn", "mention"):
         ctx[p] = {"@id": f"kgo:{p}", "@type": "@id"}
-    for p in ("evidence", "start", "end", "rule", "currency", "surface", "path", "sha256", "model", "software"):
+    for p in ("evidence", "start", "end", "rule", "confidence", "currency", "surface", "path", "sha256", "model",
+              "software"):
         ctx[p] = f"kgo:{p}"
     ctx.update({"subject": {"@id": "rdf:subject", "@type": "@id"}, "predicate": {"@id": "rdf:predicate", "@type": "@id"},
                 "object": {"@id": "rdf:object", "@type": "@id"}})

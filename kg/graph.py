@@ -126,6 +126,7 @@ BUILD = KGR["build"]
 _MENTIONED_IN, _MENTION, _MENTION_CLASS, _DOCUMENT, _SURFACE, _START, _END, _EVIDENCE = (
     KGO.mentionedIn, KGO.mention, KGO.Mention, KGO.document, KGO.surface, KGO.start, KGO.end, KGO.evidence)
 _STATEMENT, _SOURCE, _RULE, _AMOUNT, _CURRENCY = KGO.Statement, KGO.source, KGO.rule, KGO.amount, KGO.currency
+_CONFIDENCE = KGO.confidence
 _TYPE, _SUBJECT, _PREDICATE, _OBJECT, _LABEL, _ALT_LABEL = (
     RDF.type, RDF.subject, RDF.predicate, RDF.object, RDFS.label, SKOS.altLabel)
 _KGO: dict[str, URIRef] = {}
@@ -196,6 +197,7 @@ def relation_triples(r: Relation, s_key: str, o_key: str, s: URIRef, o: URIRef, 
     yield st, _START, int_literal(r.sent_start)
     yield st, _END, int_literal(r.sent_end)
     yield st, _RULE, Literal(r.rule)
+    yield st, _CONFIDENCE, decimal_literal(Decimal(f"{r.confidence:.3f}"))
     if r.amount is not None:
         value = Decimal(int(r.amount)) if r.amount == int(r.amount) else Decimal(repr(r.amount))
         yield st, _AMOUNT, decimal_literal(value)

@@ -208,6 +208,7 @@ class Rules:
     negation_words: frozenset[str]
     denial_verbs: frozenset[str]
     alleged_conditional: bool
+    conditional_stems: frozenset[str] = frozenset()
 
 
 def _check_pred(p: Any, path: str, line: int) -> str:
@@ -277,6 +278,7 @@ def parse_rules(path: str, text: str) -> Rules:
         negation_words=frozenset(norm(x) for x in _as_tuple(d.get("negation_words"), path, top, "negation_words")),
         denial_verbs=frozenset(_as_tuple(d.get("denial_verbs"), path, top, "denial_verbs")),
         alleged_conditional=bool(d.get("alleged_conditional", False)),
+        conditional_stems=frozenset(_as_tuple(d.get("conditional_stems"), path, top, "conditional_stems")),
     )
 
 
@@ -310,10 +312,17 @@ class Lexicon:
     gazetteer: Gazetteer
     rules: Rules
     boilerplate: Boilerplate
+    model: Any = None  # kg.extract.decide.RelationModel: the learned decision, or None for the rules alone
+    min_confidence: float | None = None  # statements below it are left out (None: the model's own cut)
 
 
-def load_lexicon(extra_gazetteers: tuple[str, ...] = ()) -> Lexicon:
-    """The packaged rules plus any user gazetteer files (which win on the same id)."""
+def load_lexicon(extra_gazetteers: tuple[str, ...] = (), model: str | None = None, rules_only: bool = False,
+                 min_confidence: float | None = None) -> Lexicon:
+    """The packaged rules plus any user gazetteer files (which win on the same id), and the relation model
+    (the shipped one, or the file ``model``; none with ``rules_only``); ``min_confidence`` overrides the
+    model's cut for the statements it decides and drops rule statements below it too."""
+    from kg.extract.decide import load_model
+
     gaz = parse_gazetteer(*_packaged("gazetteer.yaml"))
     for p in extra_gazetteers:
         try:
@@ -321,21 +330,28 @@ def load_lexicon(extra_gazetteers: tuple[str, ...] = ()) -> Lexicon:
         except OSError as exc:
             raise KgError(f"cannot read gazetteer {p}: {exc.strerror}") from None
         parse_gazetteer(p, text, into=gaz)
-    return Lexicon(gaz, parse_rules(*_packaged("rules.yaml")), parse_boilerplate(*_packaged("boilerplate.yaml")))
+    return Lexicon(gaz, parse_rules(*_packaged("rules.yaml")), parse_boilerplate(*_packaged("boilerplate.yaml")),
+                   None if rules_only else load_model(model), min_confidence)
 
 
-def rules_fingerprint(extra_gazetteers: tuple[str, ...] = ()) -> str:
+def rules_fingerprint(extra_gazetteers: tuple[str, ...] = (), min_confidence: float | None = None) -> str:
     """What extraction records depend on besides the text: kg's version, the rule files and gazetteers.
     A store refuses records made under another fingerprint (they would not match what the rules say now)."""
     import hashlib
 
     from kg import __version__
 
+    from kg.extract.decide import MODEL_FILE
+
     h = hashlib.sha256(__version__.encode())
     for name in ("gazetteer.yaml", "rules.yaml", "boilerplate.yaml"):
         h.update(b"\0" + _packaged(name)[1].encode("utf-8"))
+    if MODEL_FILE.is_file():
+        h.update(b"\0" + MODEL_FILE.read_bytes())
     for p in extra_gazetteers:
         h.update(b"\0" + Path(p).read_bytes())
+    if min_confidence is not None:
+        h.update(f"\0min-confidence={min_confidence}".encode())
     return h.hexdigest()[:16]
 
 

@@ -55,6 +55,7 @@ class KGO(DefinedNamespace):
     start: URIRef
     end: URIRef
     rule: URIRef
+    confidence: URIRef
     amount: URIRef
     currency: URIRef
     path: URIRef

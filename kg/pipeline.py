@@ -74,7 +74,8 @@ def _read(paths: list[str], lex: Lexicon, skip: set[str] = frozenset()) -> tuple
 
 def build(paths: Iterable[str], gazetteers: tuple[str, ...] = (), lexicon: Lexicon | None = None,
           progress: Callable[[Iterable], Iterable] | None = None, workers: int = 1,
-          cache_dir: str | None = None, scheduler: str | None = None, validate: bool = False) -> BuildResult:
+          cache_dir: str | None = None, scheduler: str | None = None, validate: bool = False,
+          min_confidence: float | None = None) -> BuildResult:
     """Read, parse, extract, resolve and build the graph of the given files and folders.
 
     ``workers`` spaCy processes parse in parallel; ``cache_dir`` keeps parses so a
@@ -85,7 +86,7 @@ def build(paths: Iterable[str], gazetteers: tuple[str, ...] = (), lexicon: Lexic
     """
     t0 = time.perf_counter()
     paths = list(paths)
-    lex = lexicon or load_lexicon(gazetteers)
+    lex = lexicon or load_lexicon(gazetteers, min_confidence=min_confidence)
     docs, skipped = _read(paths, lex)
     if not docs:
         raise KgError(E_NO_DOCS.format(paths=", ".join(map(str, paths))) +
@@ -169,7 +170,7 @@ def _add_batch(writer, batch: list[Extracted], validate: bool, rejected: list[st
 def build_store(paths: Iterable[str], store_dir: str, gazetteers: tuple[str, ...] = (),
                 lexicon: Lexicon | None = None, progress: Callable[[Iterable], Iterable] | None = None,
                 workers: int = 1, cache_dir: str | None = None, scheduler: str | None = None,
-                batch_size: int = 500, validate: bool = True) -> StoreResult:
+                batch_size: int = 500, validate: bool = True, min_confidence: float | None = None) -> StoreResult:
     """Add the files' new documents to the store at ``store_dir``, ``batch_size`` documents per transaction.
 
     Documents already in the store (same text hash) are not read again. Each batch is
@@ -183,9 +184,9 @@ def build_store(paths: Iterable[str], store_dir: str, gazetteers: tuple[str, ...
     t0 = time.perf_counter()
     paths = list(paths)
     root = Path(store_dir)
-    lex = lexicon or load_lexicon(gazetteers)
+    lex = lexicon or load_lexicon(gazetteers, min_confidence=min_confidence)
     with writer_lock(root):
-        writer = StoreWriter(root, lex, model_version(MODEL), rules_fingerprint(gazetteers))
+        writer = StoreWriter(root, lex, model_version(MODEL), rules_fingerprint(gazetteers, min_confidence))
         try:
             new, skipped = _read(paths, lex, skip=writer.documents())
             if not new and not writer.count():

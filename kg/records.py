@@ -61,6 +61,7 @@ class Relation:
     rule: str
     amount: float | None = None
     currency: str | None = None
+    confidence: float = 1.0  # the model's probability, or the rule tables' measured precision
 
 
 @dataclass

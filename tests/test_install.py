@@ -27,9 +27,10 @@ def test_a_wheel_installed_in_a_fresh_venv_builds_the_seeds(tmp_path):
     (Path(site) / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run([str(py), "-m", "pip", "install", "-q", "--no-deps", str(wheel)], check=True, capture_output=True,
                    timeout=300)
-    where = subprocess.run([str(py), "-c", "import kg, kg.ontology as o; print(kg.__file__); print(o.ONTOLOGY_DIR)"],
+    where = subprocess.run([str(py), "-c", "import kg, kg.ontology as o, kg.extract.decide as d; print(kg.__file__); "
+                            "print(o.ONTOLOGY_DIR); print(d.MODEL_FILE); print(d.load_model().rule_id)"],
                            check=True, capture_output=True, text=True, cwd=tmp_path).stdout.split()
-    assert all(w.startswith(site) for w in where), where
+    assert all(w.startswith(site) for w in where[:3]) and where[3].startswith("model:"), where
     out = tmp_path / "out"
     res = subprocess.run([str(env_dir / "bin" / "kg"), "build", str(ROOT / "seeds"), "--out", str(out)],
                          capture_output=True, text=True, cwd=tmp_path, timeout=300)

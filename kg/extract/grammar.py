@@ -119,7 +119,8 @@ def negated_or_alleged(tok: Token, rules: Rules) -> bool:
             verb = verb.head
         moods = set(verb.morph.get("Mood")) | {m for c in verb.children if c.dep_.startswith(("aux", "cop"))
                                               for m in c.morph.get("Mood")}
-        if "Cnd" in moods and verb.dep_ != "ccomp":
+        forms = [verb] + [c for c in verb.children if c.dep_.startswith(("aux", "cop"))]
+        if ("Cnd" in moods or any(conditional_form(t, rules) for t in forms)) and verb.dep_ != "ccomp":
             return True
     t, hops = tok, 0
     while True:
@@ -133,6 +134,19 @@ def negated_or_alleged(tok: Token, rules: Rules) -> bool:
         if t.head.i == t.i or hops > 8:
             return False
         t, hops = t.head, hops + 1
+
+
+_COND_ENDINGS = ("ais", "ait", "ions", "iez", "aient")
+
+
+def conditional_form(tok: Token, rules: Rules) -> bool:
+    """A finite verb in the conditional by its form, whatever the tagger's Mood says: its infinitive (less a
+    final e) or an irregular conditional stem, plus an imperfect ending ("protégerait", "prendrait", "serait")."""
+    if tok.pos_ not in ("VERB", "AUX") or "Fin" not in tok.morph.get("VerbForm"):
+        return False
+    low, lemma = tok.lower_, tok.lemma_.lower()
+    stems = {lemma[:-1] if lemma.endswith("re") else lemma} | rules.conditional_stems
+    return any(low == stem + end for stem in stems for end in _COND_ENDINGS if low.startswith(stem))
 
 
 def prep_args(v: Token, preps: tuple[str, ...], skip: set[int]) -> list[Token]:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
 
+from kg.extract.candidates import Candidate, sentence_candidates
+from kg.extract.decide import SIGNATURE as _SIGNATURE
 from kg.extract.entities import Segment, adjectives, description_matches, find_mentions
 from kg.extract.grammar import (continuation, expand, governor, is_passive, lemma_in, lemma_key, money_near,
                               negated_or_alleged, parse_money, prep, prep_args, subject_tokens)
@@ -21,22 +23,6 @@ from kg.lexicon import Lexicon, coarse, norm
 from kg.records import Document, Mention, Relation
 
 _PERSONAL = {"il": ("Masc", "Sing"), "elle": ("Fem", "Sing"), "ils": ("Masc", "Plur"), "elles": ("Fem", "Plur")}
-
-
-# What each predicate accepts, by coarse type: (subjects, objects). A rule whose arguments do not
-# fit is wrong, not the ontology: "PDG de Paris" is not a relation.
-_SIGNATURE = {
-    "funds": ({"Person", "Organization", "Place"}, {"Person", "Organization", "Place"}),
-    "supports": ({"Person", "Organization", "Place"}, {"Person", "Organization", "Place"}),
-    "opposes": ({"Person", "Organization", "Place"}, {"Person", "Organization", "Place"}),
-    "attacks": ({"Person", "Organization", "Place"}, {"Person", "Organization", "Place"}),
-    "commands": ({"Person", "Organization"}, {"Organization"}),
-    "leads": ({"Person", "Organization"}, {"Organization", "Place"}),
-    "memberOf": ({"Person", "Organization", "Place"}, {"Organization"}),
-    "partOf": ({"Organization", "Place"}, {"Organization", "Place"}),
-    "locatedIn": ({"Organization", "Place"}, {"Place"}),
-    "operatesIn": ({"Person", "Organization"}, {"Place"}),
-}
 
 
 def _prefixes(keys) -> frozenset[str]:
@@ -64,9 +50,11 @@ class _SentenceView:
 class DocumentExtractor:
     """Walks one document's sentences in order, so pronouns and descriptions can look back."""
 
-    def __init__(self, document: Document, lex: Lexicon):
+    def __init__(self, document: Document, lex: Lexicon, collect: bool = False):
         self.document = document
         self.lex = lex
+        self.collect = collect  # keep every candidate with its features (for training)
+        self.candidates: list[tuple[Candidate, str, int]] = []
         self.rules = lex.rules
         self._title_prefixes = _prefixes(lex.rules.titles)
         self.adj_index = adjectives(lex)  # cached: built once per lexicon, not per document
@@ -196,7 +184,7 @@ class DocumentExtractor:
 
     # ---- grammar helpers -------------------------------------------------------------------
     def _emit(self, view: _SentenceView, subj: Mention, pred: str, obj: Mention, rule: str,
-              money: tuple[float, str] | None = None) -> None:
+              money: tuple[float, str] | None = None, confidence: float | None = None) -> None:
         if subj is obj or (subj.gaz_id and subj.gaz_id == obj.gaz_id) or norm(subj.name) == norm(obj.name):
             return
         if pred == "partOf" and coarse(subj.etype) == "Person":
@@ -214,10 +202,34 @@ class DocumentExtractor:
             return
         self._emitted.add(key)
         amount, currency = (money if money and pred == "funds" else (None, None))
+        if confidence is None:
+            confidence = self.lex.model.rule_confidence if self.lex.model is not None else 1.0
+            if self.lex.min_confidence is not None and confidence < self.lex.min_confidence:
+                return  # --min-confidence above what the rule tables reach: rules give way too
         self.relations.append(Relation(subject=subj, predicate=pred, object=obj, doc_id=self.document.doc_id,
                                        sentence=view.text, sent_start=view.base + sent.start_char,
                                        sent_end=view.base + sent.end_char, rule=rule, amount=amount,
-                                       currency=currency))
+                                       currency=currency, confidence=confidence))
+
+    # ---- the learned decision ------------------------------------------------------------
+    def model_rules(self, view: _SentenceView, first_relation: int) -> None:
+        """Candidates the rules left undecided, decided by the model. Negated, denied or alleged statements,
+        and future ones other than announced aid, stay out whatever the model says."""
+        model = self.lex.model
+        if model is None and not self.collect:
+            return
+        decided = {frozenset((r.subject.name, r.object.name)) for r in self.relations[first_relation:]}
+        for cand in sentence_candidates(view.seg.toks, view.tok2m, self.rules):
+            if self.collect:
+                self.candidates.append((cand, view.text, view.base + view.sent.start_char))
+            if model is None or frozenset((cand.first.name, cand.second.name)) in decided:
+                continue
+            d = model.decide(cand.features, self.lex.min_confidence)
+            if d is None or "negated" in cand.features or ("future" in cand.features and d.predicate != "funds"):
+                continue
+            s, o = (cand.first, cand.second) if d.forward else (cand.second, cand.first)
+            money = parse_money(view.text) if d.predicate == "funds" else None
+            self._emit(view, s, d.predicate, o, model.rule_id, money, d.confidence)
 
     # ---- rule families -------------------------------------------------------------------
     def verb_rules(self, view: _SentenceView) -> None:
@@ -470,10 +482,12 @@ class DocumentExtractor:
                 view = _SentenceView(sent, seg.start, {i: m for i, m in tok2m.items() if sent.start <= i < sent.end},
                                      segment, text)
                 self._record_subjects(view)
+                first = len(self.relations)
                 self.verb_rules(view)
                 self.noun_rules(view)
                 self.title_rules(view)
                 self.surface_rules(view)
+                self.model_rules(view, first)
                 self.history.append(view.subjects)
                 self.mentions.extend(sent_ms)
                 self.recent.extend(m for m in sent_ms if m.gaz_id)
@@ -484,3 +498,11 @@ def extract(document: Document, parsed: list[Doc], lex: Lexicon) -> tuple[list[M
     ex = DocumentExtractor(document, lex)
     ex.run(parsed)
     return ex.mentions, ex.relations
+
+
+def extract_with_candidates(document: Document, parsed: list[Doc], lex: Lexicon
+                            ) -> tuple[list[Mention], list[Relation], list[tuple[Candidate, str, int]]]:
+    """As ``extract``, plus every candidate pair with its features, sentence and sentence offset (training)."""
+    ex = DocumentExtractor(document, lex, collect=True)
+    ex.run(parsed)
+    return ex.mentions, ex.relations, ex.candidates

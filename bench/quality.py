@@ -130,7 +130,7 @@ def main() -> int:
             print(f"{name:8} {'rules only' if k == 'rules' else f'cut {k:.2f}':>10}: P {r['p']:.2f} R {r['r']:.2f} "
                   f"F1 {r['f1']:.2f}" + (f" ({r['found']}/{r['gold']} gold, {r['extracted']} extracted)"
                                          if name == "dev" else ""), flush=True)
-    table = readme_table(results, default_cut)
+    table = readme_table(results, default_cut, cuts)
     print()
     print(table)
     if args.write_readme:
@@ -145,7 +145,7 @@ def main() -> int:
     return 0
 
 
-def readme_table(results: dict, cut: float) -> str:
+def readme_table(results: dict, cut: float, cuts: list[float]) -> str:
     dev, dev_rules = results[("dev", cut)], results[("dev", "rules")]
     pc, pc_rules = results[("popcorn", cut)], results[("popcorn", "rules")]
     lines = [f"Cross-validated by document (5 folds; each document extracted by a model fitted without it), at the "
@@ -168,6 +168,13 @@ def readme_table(results: dict, cut: float) -> str:
               "| POPCORN family (named, lenient) | gold | predicted | P | R | F1 |", "|---|---|---|---|---|---|"]
     for fam, c in pc["by"].items():
         lines.append(f"| {fam} | {c['gold']} | {c['pred']} | {c['p']:.2f} | {c['r']:.2f} | {c['f1']:.2f} |")
+    lines += ["", "By cut (`--min-confidence`):", "",
+              "| cut | news P | news R | news F1 | POPCORN P | POPCORN R | POPCORN F1 |", "|---|---|---|---|---|---|---|"]
+    for k in ["rules"] + cuts:
+        d, q = results[("dev", k)], results[("popcorn", k)]
+        name = "rules alone" if k == "rules" else f"{k:.2f}" + (" (default)" if k == cut else "")
+        lines.append(f"| {name} | {d['p']:.2f} | {d['r']:.2f} | {d['f1']:.2f} | {q['p']:.2f} | {q['r']:.2f} | "
+                     f"{q['f1']:.2f} |")
     return "\n".join(lines)
 
 

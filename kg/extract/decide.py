@@ -12,7 +12,10 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+
+import numpy as np
 
 from kg.errors import E_DATA, KgError
 from kg.lexicon import PREDICATES
@@ -60,14 +63,24 @@ class RelationModel:
     def rule_id(self) -> str:
         return f"model:{self.name}-{self.version}"
 
+    def __post_init__(self) -> None:
+        """The weights as a dense matrix (one row per feature) for a fast, fixed-order product."""
+        self._row = {f: n for n, f in enumerate(sorted(self.weights))}
+        self._matrix = np.zeros((len(self._row) + 1, len(self.classes)))
+        for f, ws in self.weights.items():
+            for c, w in ws:
+                self._matrix[self._row[f], c] = w
+        self._bias = np.asarray(self.intercept, dtype=float)
+
     def probabilities(self, features: dict[str, float]) -> list[float]:
-        scores = list(self.intercept)
-        for f, v in features.items():
-            for c, w in self.weights.get(f, ()):
-                scores[c] += w * v
-        top = max(scores)
-        exps = [math.exp(s - top) for s in scores]
-        total = sum(exps)
+        rows = [(self._row[f], v) for f, v in features.items() if f in self._row]
+        scores = self._bias.copy()
+        if rows:
+            idx, vals = zip(*rows)
+            scores += np.asarray(vals) @ self._matrix[list(idx)]
+        top = float(scores.max())
+        exps = [math.exp(float(s) - top) for s in scores]
+        total = math.fsum(exps)
         return [e / total for e in exps]
 
     def decide(self, features: dict[str, float], cut: float | None = None) -> Decision | None:
@@ -98,6 +111,11 @@ def allowed_classes(features: dict[str, float]) -> list[bool]:
     """Which classes the candidate's two types allow (its features carry them as ``ta=`` and ``tb=``)."""
     ta = next((f[3:] for f in features if f.startswith("ta=")), None)
     tb = next((f[3:] for f in features if f.startswith("tb=")), None)
+    return _allowed(ta, tb)
+
+
+@lru_cache(maxsize=64)
+def _allowed(ta: str | None, tb: str | None) -> list[bool]:
     out = []
     for label in CLASSES:
         if label == NONE:

@@ -112,28 +112,43 @@ def is_passive(v: Token) -> bool:
 
 
 def negated_or_alleged(tok: Token, rules: Rules) -> bool:
-    """True if the statement is negated, denied or only alleged ("n'ont joué aucun rôle", "prétendre que")."""
-    if rules.alleged_conditional:
-        verb = tok
-        while verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i:
-            verb = verb.head
-        moods = set(verb.morph.get("Mood")) | {m for c in verb.children if c.dep_.startswith(("aux", "cop"))
-                                              for m in c.morph.get("Mood")}
-        forms = [verb] + [c for c in verb.children if c.dep_.startswith(("aux", "cop"))]
-        if ("Cnd" in moods or any(conditional_form(t, rules) for t in forms)) and verb.dep_ != "ccomp":
-            return True
+    """True if the statement is negated, denied or only alleged ("n'ont joué aucun rôle", "prétendre que"):
+    its clause is in the conditional, or the word or one of its nine nearest heads carries a negation, or
+    one of those heads is a denial verb."""
+    if alleged_conditional(tok, rules):
+        return True
     t, hops = tok, 0
     while True:
-        for c in t.children:
-            if c.dep_ in ("advmod", "det", "advmod:neg") and norm(c.text) in rules.negation_words:
-                return True
-            if "Neg" in c.morph.get("Polarity"):
-                return True
+        if local_negation(t, rules):
+            return True
         if t.lemma_ in rules.denial_verbs and t is not tok:
             return True
         if t.head.i == t.i or hops > 8:
             return False
         t, hops = t.head, hops + 1
+
+
+def alleged_conditional(tok: Token, rules: Rules) -> bool:
+    """The clause of a word is in the conditional (and is not reported speech: "a dit qu'elle viendrait")."""
+    if not rules.alleged_conditional:
+        return False
+    verb = tok
+    while verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i:
+        verb = verb.head
+    moods = set(verb.morph.get("Mood")) | {m for c in verb.children if c.dep_.startswith(("aux", "cop"))
+                                          for m in c.morph.get("Mood")}
+    forms = [verb] + [c for c in verb.children if c.dep_.startswith(("aux", "cop"))]
+    return ("Cnd" in moods or any(conditional_form(t, rules) for t in forms)) and verb.dep_ != "ccomp"
+
+
+def local_negation(t: Token, rules: Rules) -> bool:
+    """A negation word or a negative-polarity word among a word's children."""
+    for c in t.children:
+        if c.dep_ in ("advmod", "det", "advmod:neg") and norm(c.text) in rules.negation_words:
+            return True
+        if "Neg" in c.morph.get("Polarity"):
+            return True
+    return False
 
 
 _COND_ENDINGS = ("ais", "ait", "ions", "iez", "aient")
@@ -144,9 +159,12 @@ def conditional_form(tok: Token, rules: Rules) -> bool:
     final e) or an irregular conditional stem, plus an imperfect ending ("protégerait", "prendrait", "serait")."""
     if tok.pos_ not in ("VERB", "AUX") or "Fin" not in tok.morph.get("VerbForm"):
         return False
-    low, lemma = tok.lower_, tok.lemma_.lower()
-    stems = {lemma[:-1] if lemma.endswith("re") else lemma} | rules.conditional_stems
-    return any(low == stem + end for stem in stems for end in _COND_ENDINGS if low.startswith(stem))
+    low = tok.lower_
+    end = next((e for e in _COND_ENDINGS if low.endswith(e)), None)
+    if end is None:
+        return False
+    stem, lemma = low[:-len(end)], tok.lemma_.lower()
+    return stem == (lemma[:-1] if lemma.endswith("re") else lemma) or stem in rules.conditional_stems
 
 
 def prep_args(v: Token, preps: tuple[str, ...], skip: set[int]) -> list[Token]:

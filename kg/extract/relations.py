@@ -219,13 +219,21 @@ class DocumentExtractor:
         if model is None and not self.collect:
             return
         decided = {frozenset((r.subject.name, r.object.name)) for r in self.relations[first_relation:]}
-        for cand in sentence_candidates(view.seg.toks, view.tok2m, self.rules):
+
+        def skip(a: Mention, b: Mention) -> bool:  # the rules decided this pair: no features needed
+            return not self.collect and frozenset((a.name, b.name)) in decided
+
+        for cand in sentence_candidates(view.seg.toks, view.tok2m, self.rules, view.sent.start, view.sent.end,
+                                        skip=skip, lemmas=view.seg.lemma_lows, lowers=view.seg.lowers):
             if self.collect:
                 self.candidates.append((cand, view.text, view.base + view.sent.start_char))
             if model is None or frozenset((cand.first.name, cand.second.name)) in decided:
                 continue
             d = model.decide(cand.features, self.lex.min_confidence)
-            if d is None or "negated" in cand.features or ("future" in cand.features and d.predicate != "funds"):
+            if d is None:
+                continue
+            hedge = cand.hedge()
+            if hedge == "negated" or (hedge == "future" and d.predicate != "funds"):
                 continue
             s, o = (cand.first, cand.second) if d.forward else (cand.second, cand.first)
             money = parse_money(view.text) if d.predicate == "funds" else None

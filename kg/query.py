@@ -139,22 +139,23 @@ def _checked(sparql: str):
     except Exception as exc:
         raise KgError(E_QUERY.format(detail=" ".join(str(exc).split())[:300])) from None
 
-    def walk(node: Any) -> None:
-        name = getattr(node, "name", None)
-        if name == "ServiceGraphPattern":
-            raise KgError(E_QUERY_FORBIDDEN.format(what="SERVICE"))
-        if isinstance(node, dict):
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, (list, tuple)):
-            for v in node:
-                walk(v)
-
-    walk(query.algebra)
+    if any(getattr(node, "name", None) == "ServiceGraphPattern" for node in _nodes(query.algebra)):
+        raise KgError(E_QUERY_FORBIDDEN.format(what="SERVICE"))
     keywords = _outside_keywords(sparql)
     if keywords:
         raise KgError(E_QUERY_FORBIDDEN.format(what=" / ".join(sorted(keywords))))
     return query
+
+
+def _nodes(node: Any):
+    """Every node of a parsed query's algebra, depth first (its parts are dicts, lists and tuples)."""
+    yield node
+    if isinstance(node, dict):
+        for v in node.values():
+            yield from _nodes(v)
+    elif isinstance(node, (list, tuple)):
+        for v in node:
+            yield from _nodes(v)
 
 
 @dataclass(frozen=True)
@@ -349,20 +350,8 @@ def unknown_terms(query) -> list[str]:
 
     ns = str(KGO._NS)
     known = sorted(str(term)[len(ns):] for term in dir(KGO))
-    found: set[str] = set()
-
-    def walk(node: Any) -> None:
-        if isinstance(node, URIRef):
-            if str(node).startswith(ns) and str(node)[len(ns):] not in known:
-                found.add(str(node)[len(ns):])
-        elif isinstance(node, dict):
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, (list, tuple)):
-            for v in node:
-                walk(v)
-
-    walk(query.algebra)
+    found = {str(node)[len(ns):] for node in _nodes(query.algebra)
+             if isinstance(node, URIRef) and str(node).startswith(ns) and str(node)[len(ns):] not in known}
     out = []
     for name in sorted(found):
         close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)

@@ -79,7 +79,7 @@ def family(predicate: str) -> str:
     return next(f for f, preds in FAMILIES.items() if predicate in preds)
 
 
-def _actor_types(g: Graph) -> dict[URIRef, str]:
+def actor_types(g: Graph) -> dict[URIRef, str]:
     """Each actor's most specific class (subclasses come after their parent in TYPE_COLORS)."""
     actors: dict[URIRef, str] = {}
     for cls in TYPE_COLORS:
@@ -113,7 +113,7 @@ def network_data(g: Graph, selection: Graph | None = None, types: set[str] | Non
     query need not copy them. ``types`` keeps actors of those classes (a parent
     class keeps its subclasses); ``predicates`` keeps those relations.
     """
-    actors = _actor_types(g)
+    actors = actor_types(g)
     if selection is not None:
         present = set(selection.subjects()) | {o for o in selection.objects() if isinstance(o, URIRef)}
         actors = {a: t for a, t in actors.items() if a in present}

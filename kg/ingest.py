@@ -309,8 +309,36 @@ def read_jsonl(path: Path, bp: Boilerplate) -> Iterator[Document | KgError]:
                 yield exc
 
 
-def read_documents(paths: Iterable[str], bp: Boilerplate) -> Iterator[Document | KgError]:
-    """Documents in path order; a file that cannot be used yields its KgError instead."""
+_LANGUAGES = {"en": "English", "de": "German", "es": "Spanish", "it": "Italian", "pt": "Portuguese",
+              "nl": "Dutch", "ru": "Russian", "uk": "Ukrainian", "ar": "Arabic", "zh": "Chinese", "fr": "French"}
+MIN_LANGUAGE_WORDS = 15  # under this, a language guess is noise: the text is kept
+
+
+def language_of(text: str) -> str | None:
+    """The ISO 639-1 code of the language a text is written in (py3langid on its first 1,000 characters),
+    or None when the text is too short to tell."""
+    head = text[:1000]
+    if len(head.split()) < MIN_LANGUAGE_WORDS:
+        return None
+    import py3langid
+
+    return py3langid.classify(head)[0]
+
+
+def _wrong_language(doc: Document, lang: str | None) -> KgError | None:
+    """Why a document is skipped for its language (kg's rules and model read French), or None."""
+    if lang is None or lang == "any":
+        return None
+    found = language_of(doc.text)
+    if found is None or found == lang:
+        return None
+    return KgError(f"{shown(doc.path)}: written in {_LANGUAGES.get(found, found)} ({found}), not "
+                   f"{_LANGUAGES.get(lang, lang)}; skipped (--lang {found} builds it anyway)")
+
+
+def read_documents(paths: Iterable[str], bp: Boilerplate, lang: str | None = None) -> Iterator[Document | KgError]:
+    """Documents in path order; a file that cannot be used, or (with ``lang``) that is written in another
+    language, yields its KgError instead."""
     seen: set[str] = set()
     for f in find_files(paths):
         if isinstance(f, KgError):
@@ -328,4 +356,4 @@ def read_documents(paths: Iterable[str], bp: Boilerplate) -> Iterator[Document |
                 yield doc
             elif doc.sha256 not in seen:  # the same article twice is read once
                 seen.add(doc.sha256)
-                yield doc
+                yield _wrong_language(doc, lang) or doc

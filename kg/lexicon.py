@@ -314,10 +314,11 @@ class Lexicon:
     boilerplate: Boilerplate
     model: Any = None  # kg.extract.decide.RelationModel: the learned decision, or None for the rules alone
     min_confidence: float | None = None  # statements below it are left out (None: the model's own cut)
+    lang: str | None = "fr"  # documents in another language are skipped ("any" or None: none is)
 
 
 def load_lexicon(extra_gazetteers: tuple[str, ...] = (), model: str | None = None, rules_only: bool = False,
-                 min_confidence: float | None = None) -> Lexicon:
+                 min_confidence: float | None = None, lang: str | None = "fr") -> Lexicon:
     """The packaged rules plus any user gazetteer files (which win on the same id), and the relation model
     (the shipped one, or the file ``model``; none with ``rules_only``); ``min_confidence`` overrides the
     model's cut for the statements it decides and drops rule statements below it too."""
@@ -331,7 +332,7 @@ def load_lexicon(extra_gazetteers: tuple[str, ...] = (), model: str | None = Non
             raise KgError(f"cannot read gazetteer {p}: {exc.strerror}") from None
         parse_gazetteer(p, text, into=gaz)
     return Lexicon(gaz, parse_rules(*_packaged("rules.yaml")), parse_boilerplate(*_packaged("boilerplate.yaml")),
-                   None if rules_only else load_model(model), min_confidence)
+                   None if rules_only else load_model(model), min_confidence, lang)
 
 
 def rules_fingerprint(extra_gazetteers: tuple[str, ...] = (), min_confidence: float | None = None) -> str:

@@ -63,7 +63,7 @@ def _read(paths: list[str], lex: Lexicon, skip: set[str] = frozenset()) -> tuple
     docs: list[Document] = []
     seen = set(skip)
     skipped: list[str] = []
-    for item in read_documents(paths, lex.boilerplate):
+    for item in read_documents(paths, lex.boilerplate, lex.lang):
         if isinstance(item, KgError):
             skipped.append(str(item))
         elif item.sha256 not in seen:
@@ -75,7 +75,7 @@ def _read(paths: list[str], lex: Lexicon, skip: set[str] = frozenset()) -> tuple
 def build(paths: Iterable[str], gazetteers: tuple[str, ...] = (), lexicon: Lexicon | None = None,
           progress: Callable[[Iterable], Iterable] | None = None, workers: int = 1,
           cache_dir: str | None = None, scheduler: str | None = None, validate: bool = False,
-          min_confidence: float | None = None) -> BuildResult:
+          min_confidence: float | None = None, lang: str = "fr") -> BuildResult:
     """Read, parse, extract, resolve and build the graph of the given files and folders.
 
     ``workers`` spaCy processes parse in parallel; ``cache_dir`` keeps parses so a
@@ -86,7 +86,7 @@ def build(paths: Iterable[str], gazetteers: tuple[str, ...] = (), lexicon: Lexic
     """
     t0 = time.perf_counter()
     paths = list(paths)
-    lex = lexicon or load_lexicon(gazetteers, min_confidence=min_confidence)
+    lex = lexicon or load_lexicon(gazetteers, min_confidence=min_confidence, lang=lang)
     docs, skipped = _read(paths, lex)
     if not docs:
         raise KgError(E_NO_DOCS.format(paths=", ".join(map(str, paths))) +
@@ -170,7 +170,8 @@ def _add_batch(writer, batch: list[Extracted], validate: bool, rejected: list[st
 def build_store(paths: Iterable[str], store_dir: str, gazetteers: tuple[str, ...] = (),
                 lexicon: Lexicon | None = None, progress: Callable[[Iterable], Iterable] | None = None,
                 workers: int = 1, cache_dir: str | None = None, scheduler: str | None = None,
-                batch_size: int = 500, validate: bool = True, min_confidence: float | None = None) -> StoreResult:
+                batch_size: int = 500, validate: bool = True, min_confidence: float | None = None,
+                lang: str = "fr") -> StoreResult:
     """Add the files' new documents to the store at ``store_dir``, ``batch_size`` documents per transaction.
 
     Documents already in the store (same text hash) are not read again. Each batch is
@@ -184,7 +185,7 @@ def build_store(paths: Iterable[str], store_dir: str, gazetteers: tuple[str, ...
     t0 = time.perf_counter()
     paths = list(paths)
     root = Path(store_dir)
-    lex = lexicon or load_lexicon(gazetteers, min_confidence=min_confidence)
+    lex = lexicon or load_lexicon(gazetteers, min_confidence=min_confidence, lang=lang)
     with writer_lock(root):
         writer = StoreWriter(root, lex, model_version(MODEL), rules_fingerprint(gazetteers, min_confidence))
         try:

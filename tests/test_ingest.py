@@ -246,3 +246,35 @@ def test_html_pages_are_skipped_on_one_line_when_trafilatura_cannot_be_imported(
     [skip] = [e for e in items if isinstance(e, KgError)]
     assert "p.html: cannot read HTML pages: trafilatura does not import" in str(skip) and "\n" not in str(skip)
     assert len(items) == 2
+
+
+def test_an_english_article_beside_a_french_one_is_skipped_on_one_line_and_the_french_one_built(tmp_path, nlp):
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    (tmp_path / "en.txt").write_text(
+        "The United States will send another 500 million dollars of military aid to Ukraine, officials said on "
+        "Tuesday, including armoured vehicles and missiles for air defence systems.\n", encoding="utf-8")
+    (tmp_path / "fr.txt").write_text(
+        "Le Pentagone a annoncé mardi une aide militaire supplémentaire de 500 millions de dollars à l'Ukraine, "
+        "selon des responsables américains.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["build", str(tmp_path / "en.txt"), str(tmp_path / "fr.txt"), "--out", str(out),
+                                    "--no-html"])
+    assert res.exit_code == 2, res.output  # built, with a skip
+    skips = [line for line in res.output.splitlines() if line.startswith("kg: skipped:")]
+    assert skips == [f"kg: skipped: {(tmp_path / 'en.txt').as_posix()}: written in English (en), not French; "
+                     "skipped (--lang en builds it anyway)"]
+    assert "1 documents" in res.output and "fr.txt" in (out / "graph.ttl").read_text(encoding="utf-8")
+    res = CliRunner().invoke(main, ["build", str(tmp_path / "en.txt"), "--out", str(tmp_path / "o2"), "--no-html",
+                                    "--lang", "any"])
+    assert res.exit_code == 0 and "1 documents" in res.output
+
+
+def test_a_short_text_is_not_judged_by_its_language():
+    from kg.ingest import language_of
+
+    assert language_of("NIGER : la junte rencontre la CEDEAO") is None
+    assert language_of("Le Canada soutient le Mali depuis plusieurs années, selon le ministère des Affaires "
+                       "étrangères, qui a publié un communiqué mardi à Ottawa.") == "fr"

@@ -12,6 +12,7 @@ import os
 import re
 import stat
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from pathlib import Path
 
 from kg.errors import (E_BINARY, E_EMPTY, E_ENCODING, E_NO_PATH, E_NOT_REGULAR, E_NOT_TEXT, E_TOO_BIG, E_UNREADABLE,
@@ -320,9 +321,21 @@ def language_of(text: str) -> str | None:
     head = text[:1000]
     if len(head.split()) < MIN_LANGUAGE_WORDS:
         return None
-    import py3langid
+    classify = _identifier()
+    return classify(head)[0] if classify is not None else None
 
-    return py3langid.classify(head)[0]
+
+@lru_cache(maxsize=1)
+def _identifier():
+    """py3langid's classifier, loaded once. Loading unpacks its model through a temporary file: on a full
+    disk that fails, and the language is then left unjudged rather than the build stopped."""
+    try:
+        import py3langid
+
+        py3langid.classify("kg")
+        return py3langid.classify
+    except (OSError, MemoryError, ImportError):
+        return None
 
 
 def _wrong_language(doc: Document, lang: str | None) -> KgError | None:

@@ -324,7 +324,8 @@ def load_lexicon(extra_gazetteers: tuple[str, ...] = (), model: str | None = Non
     model's cut for the statements it decides and drops rule statements below it too."""
     from kg.extract.decide import load_model
 
-    gaz = parse_gazetteer(*_packaged("gazetteer.yaml"))
+    gaz = parse_gazetteer(*_packaged("places.yaml"))  # reference data first: the hand entries win
+    parse_gazetteer(*_packaged("gazetteer.yaml"), into=gaz)
     for p in extra_gazetteers:
         try:
             text = Path(p).read_text(encoding="utf-8")
@@ -345,7 +346,7 @@ def rules_fingerprint(extra_gazetteers: tuple[str, ...] = (), min_confidence: fl
     from kg.extract.decide import MODEL_FILE
 
     h = hashlib.sha256(__version__.encode())
-    for name in ("gazetteer.yaml", "rules.yaml", "boilerplate.yaml"):
+    for name in ("places.yaml", "gazetteer.yaml", "rules.yaml", "boilerplate.yaml"):
         h.update(b"\0" + _packaged(name)[1].encode("utf-8"))
     if MODEL_FILE.is_file():
         h.update(b"\0" + MODEL_FILE.read_bytes())

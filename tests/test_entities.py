@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from kg.resolve import mention_keys, translit
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _names(mentions):
@@ -66,3 +72,18 @@ def test_segment_reads_the_same_texts_as_spacy_spans(nlp):
             assert seg.span_text(s, e) == doc[s:e].text, (s, e)
     assert seg.sent_texts == [x.text.strip() for x in doc.sents]
     assert seg.lemmas == [t.lemma_ for t in doc] and seg.lowers == [t.lower_ for t in doc]
+
+
+def test_a_country_the_hand_gazetteer_lacks_is_a_country_from_reference_data(mentions):
+    ms = {m.name: m.etype for m in mentions("L'Ouganda et la Tanzanie ont signé un accord avec le Burundi.")}
+    assert ms.get("Ouganda") == "Country" and ms.get("Burundi") == "Country"
+
+
+def test_places_yaml_is_what_the_generator_makes_from_pycountry():
+    import subprocess
+    import sys
+
+    pytest.importorskip("pycountry")
+    made = subprocess.run([sys.executable, str(ROOT / "tools" / "make_places.py")], capture_output=True, text=True,
+                          check=True).stdout
+    assert made == (ROOT / "kg" / "data" / "places.yaml").read_text(encoding="utf-8")

@@ -110,7 +110,7 @@ def decode(raw: bytes, path: str) -> str:
         head = raw[:4096]
         if head.count(b"\x00") > max(2, 0.01 * len(head)):  # binary data, or UTF-16 without a BOM
             raise KgError(E_BINARY.format(path=shown(path)))
-        pass  # a few stray NULs in a text file are dropped, not a reason to skip it
+        raw = raw.replace(b"\x00", b"")  # a few stray NULs in a text file are dropped, not a reason to skip it
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:

@@ -3,7 +3,8 @@ is removed"). Not a test itself (pytest does not collect it); run it by hand aft
 
     python tests/check_protections.py
 
-Each entry replaces the protected code with the unprotected version (in one or more places: a protection
+It edits the source files while it runs: commit nothing until it ends (a `git commit -a` meanwhile takes a
+mutated file with it). Each entry replaces the protected code with the unprotected version (in one or more places: a protection
 in layers is removed whole), runs the tests that guard it, restores the files, and prints whether those
 tests failed (good) or still passed (the test misses it). It covers, among others, the security and data
 protections of issue 12: SERVICE hidden by escapes, a damaged store, the store equal to a full build, the

@@ -316,13 +316,15 @@ MIN_LANGUAGE_WORDS = 15  # under this, a language guess is noise: the text is ke
 
 
 def language_of(text: str) -> str | None:
-    """The ISO 639-1 code of the language a text is written in (py3langid on its first 1,000 characters),
-    or None when the text is too short to tell."""
-    head = text[:1000]
-    if len(head.split()) < MIN_LANGUAGE_WORDS:
+    """The ISO 639-1 code of the language a text is written in, or None when it has too few words to tell.
+
+    Judged (py3langid) on its first 200 lower-case words: names, whatever their script or spelling
+    ("Zelensky", "שלום Cohen"), say nothing of the language an article is written in; its little words do."""
+    words = [w for w in text[:20_000].split() if w.isalpha() and w.islower()][:200]
+    if len(words) < MIN_LANGUAGE_WORDS:
         return None
     classify = _identifier()
-    return classify(head)[0] if classify is not None else None
+    return classify(" ".join(words))[0] if classify is not None else None
 
 
 @lru_cache(maxsize=1)

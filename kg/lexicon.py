@@ -209,6 +209,7 @@ class Rules:
     denial_verbs: frozenset[str]
     alleged_conditional: bool
     conditional_stems: frozenset[str] = frozenset()
+    state_nouns: frozenset[str] = frozenset()
 
 
 def _check_pred(p: Any, path: str, line: int) -> str:
@@ -279,6 +280,7 @@ def parse_rules(path: str, text: str) -> Rules:
         denial_verbs=frozenset(_as_tuple(d.get("denial_verbs"), path, top, "denial_verbs")),
         alleged_conditional=bool(d.get("alleged_conditional", False)),
         conditional_stems=frozenset(_as_tuple(d.get("conditional_stems"), path, top, "conditional_stems")),
+        state_nouns=frozenset(norm(x) for x in _as_tuple(d.get("state_nouns"), path, top, "state_nouns")),
     )
 
 

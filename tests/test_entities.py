@@ -87,3 +87,13 @@ def test_places_yaml_is_what_the_generator_makes_from_pycountry():
     made = subprocess.run([sys.executable, str(ROOT / "tools" / "make_places.py")], capture_output=True, text=True,
                           check=True).stdout
     assert made == (ROOT / "kg" / "data" / "places.yaml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("text,names", [
+    ("La République d'Estonie et la République de la Lettonie soutiennent l'Ukraine.", {"Estonie", "Lettonie"}),
+    ("L'État russe a attaqué l'Ukraine, selon l'État israélien.", {"Russie", "Israël"}),
+    ("Le Royaume du Maroc a signé l'accord.", {"Maroc"}),
+])
+def test_a_state_named_by_its_form_of_government_is_that_country(text, names, mentions):
+    found = {m.name: m.etype for m in mentions(text)}
+    assert all(found.get(n) == "Country" for n in names), found

@@ -296,11 +296,25 @@ def _select(cands: list[Cand]) -> list[Cand]:
     return sorted(chosen, key=lambda c: c.start)
 
 
+_OF = re.compile(r"^(?:de la |de l'|du |des |de |d')")
+
+
+def _state_of(text: str, lex: Lexicon, name_index: dict[str, str]) -> str | None:
+    """The country a state noun names: "République d'Estonie" by its name, "État russe" by its adjective."""
+    head, _, rest = text.partition(" ")
+    if head not in lex.rules.state_nouns or not rest:
+        return None
+    gid = name_index.get(_OF.sub("", rest)) or (_adjectives(lex).get(rest) if not _OF.match(rest) else None)
+    return gid if gid and lex.gazetteer.entries[gid].type == "Country" else None
+
+
 def _relabel_known(c: Cand, seg: Segment, lex: Lexicon, name_index: dict[str, str]) -> Cand:
-    """An NER span whose text is a gazetteer name becomes that entry."""
+    """An NER span whose text is a gazetteer name, or a state noun with a country's name or adjective
+    ("la République d'Estonie", "l'État russe"), becomes that entry."""
     if c.source != "ner":
         return c
-    gid = name_index.get(norm(seg.span_text(c.start, c.end)))
+    text = norm(seg.span_text(c.start, c.end))
+    gid = name_index.get(text) or _state_of(text, lex, name_index)
     if gid:
         entry = lex.gazetteer.entries[gid]
         return replace(c, name=entry.name, etype=entry.type, gaz_id=gid, source="gazetteer")

@@ -309,8 +309,10 @@ def serve(graph: str, host: str, port: int, timeout: float, max_rows: int, max_b
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="Model file to write (default: the one kg ships, kg/data/relations-model.json).")
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False), help="Parse cache folder (as kg build).")
+@click.option("--min-confidence", type=click.FloatRange(0, 1), default=None,
+              help="The model's default cut (default 0.4: see `python bench/quality.py` to choose yours).")
 def train(annotated: tuple[str, ...], popcorn: tuple[str, ...], popcorn_weight: float, out: str | None,
-          cache_dir: str | None) -> None:
+          cache_dir: str | None, min_confidence: float | None) -> None:
     """Rebuild the relation model from annotated French text (writes the model and its card).
 
     \b
@@ -340,7 +342,7 @@ def train(annotated: tuple[str, ...], popcorn: tuple[str, ...], popcorn_weight: 
     if not sets:
         raise KgError("no annotated data: give --annotated GOLD.yaml=TEXTS/ and/or --popcorn FILE.json")
     run_train(sets, load_lexicon(rules_only=True), Path(out) if out else MODEL_FILE, cache_dir=cache_dir,
-              log=lambda line: click.echo(line, err=True))
+              log=lambda line: click.echo(line, err=True), min_confidence=min_confidence)
 
 
 @main.command()

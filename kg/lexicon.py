@@ -210,6 +210,7 @@ class Rules:
     alleged_conditional: bool
     conditional_stems: frozenset[str] = frozenset()
     state_nouns: frozenset[str] = frozenset()
+    compass_words: frozenset[str] = frozenset()
 
 
 def _check_pred(p: Any, path: str, line: int) -> str:
@@ -281,6 +282,7 @@ def parse_rules(path: str, text: str) -> Rules:
         alleged_conditional=bool(d.get("alleged_conditional", False)),
         conditional_stems=frozenset(_as_tuple(d.get("conditional_stems"), path, top, "conditional_stems")),
         state_nouns=frozenset(norm(x) for x in _as_tuple(d.get("state_nouns"), path, top, "state_nouns")),
+        compass_words=frozenset(norm(x) for x in _as_tuple(d.get("compass_words"), path, top, "compass_words")),
     )
 
 

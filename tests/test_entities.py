@@ -97,3 +97,13 @@ def test_places_yaml_is_what_the_generator_makes_from_pycountry():
 def test_a_state_named_by_its_form_of_government_is_that_country(text, names, mentions):
     found = {m.name: m.etype for m in mentions(text)}
     assert all(found.get(n) == "Country" for n in names), found
+
+
+@pytest.mark.parametrize("text,not_actor", [
+    ("Les combats se sont intensifiés dans l'Est, selon Kiev.", "Est"),
+    ("Le Sud du pays reste calme, a déclaré Paris.", "Sud"),
+    ("Le Norvégien Jens Stoltenberg a parlé à Bruxelles.", "Norvégien"),
+])
+def test_compass_points_and_singular_nationality_adjectives_are_not_actors(text, not_actor, mentions):
+    found = {m.text for m in mentions(text)}
+    assert not_actor not in found, found

@@ -278,8 +278,25 @@ def _ner(seg: Segment, lex: Lexicon) -> list[Cand]:
             etype = "Organization"
         if etype == "Person" and len(span) == 1 and span[0].pos_ not in ("PROPN", "NOUN", "X"):
             continue
+        if _not_a_name(span, lex):
+            continue
         out.append(Cand(s, e, text, etype, None, "ner"))
     return out
+
+
+def _not_a_name(span, lex: Lexicon) -> bool:
+    """A one-word span the NER took for a name that is not one: a compass point ("l'Est", "le Sud"), a
+    singular nationality adjective ("le Norvégien Jens Stoltenberg"; plural "les Russes" names the country),
+    a verb or participle capitalised at a sentence start ("Renforcer", "Transportée"), a single letter."""
+    if len(span) != 1:
+        return False
+    t = span[0]
+    low = norm(t.text)
+    if len(low) < 2 or low in lex.rules.compass_words:
+        return True
+    if low in _adjectives(lex) and not low.endswith(("s", "x")):
+        return True
+    return t.pos_ in ("VERB", "AUX") or "Part" in t.morph.get("VerbForm") or "Inf" in t.morph.get("VerbForm")
 
 
 def _overlaps(a: Cand, b: Cand) -> bool:

@@ -70,12 +70,16 @@ def load_graph(path: str, with_ontology: bool = True) -> Graph:
 
 
 _CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_OUTSIDE = re.compile(r"""
+# SPARQL's lexical rules, as far as the guards need them: comments, strings and IRIs skipped, the keywords
+# that reach outside the graph, WHERE and braces (where_brace)
+_LEXEME = re.compile(r"""
     (?P<comment>\#[^\n]*)
   | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
               |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
   | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
   | (?P<keyword>(?<![\w:?$@])(?:SERVICE|LOAD|FROM)(?![\w:]))
+  | (?P<where>(?<![\w:?$])WHERE(?![\w:]))
+  | (?P<open>\{) | (?P<close>\})
 """, re.VERBOSE | re.IGNORECASE)
 _STRUCTURAL = set("\"'<>{}()#\\\n\r")  # what ends a string, IRI or comment or opens a group
 _PARSE_LOCK = threading.Lock()
@@ -104,7 +108,7 @@ def expand_codepoints(sparql: str) -> str:
 def _outside_keywords(sparql: str) -> set[str]:
     """SERVICE, LOAD and FROM where SPARQL's lexical rules make them keywords (not inside a comment, string or
     IRI, not part of a name): a second guard that does not depend on any engine's parser."""
-    return {m.group("keyword").upper() for m in _OUTSIDE.finditer(sparql) if m.lastgroup == "keyword"}
+    return {m.group("keyword").upper() for m in _LEXEME.finditer(sparql) if m.lastgroup == "keyword"}
 
 
 def check_query(sparql: str):
@@ -276,23 +280,13 @@ def on_oxigraph(graph: Graph) -> bool:
     return type(graph.store).__name__ == "OxigraphStore"
 
 
-_LEXEME = re.compile(r"""
-    (?P<comment>\#[^\n]*)
-  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-              |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<where>(?<![\w:?$])WHERE(?![\w:]))
-  | (?P<open>\{) | (?P<close>\})
-""", re.VERBOSE | re.IGNORECASE)
-
-
 def where_brace(sparql: str) -> int | None:
     """Offset just inside the opening brace of the query's WHERE group, found by SPARQL's lexical rules
     (comments, strings and IRIs skipped; an IRI cannot hold a space, so `?a < ?b` is not one), or None."""
     depth, seen_where, form = 0, False, None
     for m in _LEXEME.finditer(sparql):
         kind = m.lastgroup
-        if kind in ("comment", "string", "iri"):
+        if kind in ("comment", "string", "iri", "keyword"):
             continue
         if kind == "where" and depth == 0:
             seen_where = True

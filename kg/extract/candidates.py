@@ -5,10 +5,10 @@ A pair is a candidate when the dependency path between the two mentions' head wo
 complement, a parenthesis all give short paths. Its features describe that evidence in terms that
 generalise beyond the exact words: both types and their order, the path's dependency labels and lemmas,
 the prepositions on it, the words between, trigger words of the rule tables on the path (and which
-predicate they point to), and, in the spaCy model's word
-vectors, the trigger word nearest to a word of the path and the predicate it states, for the path's top word (a verb never
-listed but close to "soutenir" counts). Negation, denial, the conditional of allegation and the future
-are not features but a verdict (``Candidate.hedge``), asked only of the pairs a model would keep.
+predicate they point to), and, in the spaCy model's word vectors, the trigger word nearest to the path's
+top word and the predicate it states (a verb never listed but close to "soutenir" counts). Negation,
+denial, the conditional of allegation and the future are not features but a verdict (``Candidate.hedge``),
+asked only of the pairs a model would keep.
 
 Pure functions of a sentence's tokens and mentions: the same code turns a candidate into features when
 a model is trained (kg.train) and when it decides (kg.extract.decide), so the two cannot drift.
@@ -23,7 +23,7 @@ from functools import lru_cache
 import numpy as np
 from spacy.tokens import Token
 
-from kg.extract.grammar import alleged_conditional, local_negation, prep
+from kg.extract.grammar import negated_or_alleged, prep
 from kg.lexicon import PREDICATES, Rules, coarse
 from kg.records import Mention
 
@@ -39,7 +39,6 @@ class Candidate:
     first: Mention
     second: Mention
     features: dict[str, float]
-    lca: int  # token index of the words' lowest common ancestor
     hedge: Callable[[], str | None]  # "negated", "future" or None, worked out only when asked
 
 
@@ -65,8 +64,8 @@ class _Lazy(dict):
 
 
 class _Sentence:
-    """A sentence's tokens as plain lists read once (heads, labels, lemmas), and what the features read of a
-    token (its preposition, negation, tense, nearest trigger) worked out once: a token sits on many paths."""
+    """A sentence's tokens as read once (heads, labels, lemmas), and what the features read of a token (its
+    preposition, negation, tense, nearest trigger) worked out once: a token sits on many paths."""
 
     def __init__(self, toks: list[Token], start: int, end: int, rules: Rules,
                  sims: tuple[np.ndarray, np.ndarray] | None, lemmas: list[str] | None = None,
@@ -90,17 +89,7 @@ class _Sentence:
         return self._once("prep", i, lambda t: prep(t) or "-")
 
     def negated(self, i: int) -> bool:
-        """``kg.extract.grammar.negated_or_alleged`` of token i, from per-token parts worked out once: a
-        negation on the word or one of its first nine heads, a denial verb among those heads, or its
-        clause in the conditional."""
-        key = ("neg", i)
-        if key not in self._memo:
-            chain = self.up(i)[:10]
-            self._memo[key] = (self._once("cond", i, lambda t: alleged_conditional(t, self.rules))
-                               or any(self._once("localneg", t, lambda tok: local_negation(tok, self.rules))
-                                      or (n > 0 and self.lemma[t] in self.rules.denial_verbs)
-                                      for n, t in enumerate(chain)))
-        return self._memo[key]
+        return self._once("neg", i, lambda t: negated_or_alleged(t, self.rules))
 
     def future(self, i: int) -> bool:
         return self._once("fut", i, lambda t: t.pos_ in ("VERB", "AUX") and "Fut" in t.morph.get("Tense")
@@ -295,6 +284,6 @@ def sentence_candidates(toks: list[Token], tok2m: dict[int, Mention], rules: Rul
             if path is None or len(path[0]) + len(path[1]) - 2 > MAX_PATH:
                 continue
             if all(sent.dep[t] == "conj" for t in path[0][:-1] + path[1][:-1]):
-                continue  # members of one list ("les États-Unis, l'Allemagne et les Pays-Bas") state nothing of each other
-            yield Candidate(a[0], b[0], features(sent, a, b, path), path[2],
-                            lambda path=path: _hedged(sent, path))
+                continue  # members of one list ("les États-Unis, l'Allemagne et les Pays-Bas") state nothing
+                # of each other
+            yield Candidate(a[0], b[0], features(sent, a, b, path), lambda path=path: _hedged(sent, path))

@@ -211,6 +211,8 @@ class Rules:
     conditional_stems: frozenset[str] = frozenset()
     state_nouns: frozenset[str] = frozenset()
     compass_words: frozenset[str] = frozenset()
+    naming_words: frozenset[str] = frozenset()
+    role_nouns: frozenset[str] = frozenset()
 
 
 def _check_pred(p: Any, path: str, line: int) -> str:
@@ -283,6 +285,8 @@ def parse_rules(path: str, text: str) -> Rules:
         conditional_stems=frozenset(_as_tuple(d.get("conditional_stems"), path, top, "conditional_stems")),
         state_nouns=frozenset(norm(x) for x in _as_tuple(d.get("state_nouns"), path, top, "state_nouns")),
         compass_words=frozenset(norm(x) for x in _as_tuple(d.get("compass_words"), path, top, "compass_words")),
+        naming_words=frozenset(_as_tuple(d.get("naming_words"), path, top, "naming_words")),
+        role_nouns=frozenset(norm(x) for x in _as_tuple(d.get("role_nouns"), path, top, "role_nouns")),
     )
 
 

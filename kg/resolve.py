@@ -23,7 +23,7 @@ from kg.lexicon import Lexicon, coarse, norm
 from kg.records import Entity, Mention, Relation
 
 _LEAD = re.compile(r"^(le |la |les |l'|du |des |de la |de l'|de |d')")
-_TYPE_RANK = {"pattern": 0, "gazetteer": 0, "acronym": 1, "ner": 2}
+_TYPE_RANK = {"pattern": 0, "gazetteer": 0, "class": 1, "acronym": 1, "ner": 2}
 _NOT_A_NAME = ("adjective", "description", "acronym")
 
 

@@ -107,3 +107,33 @@ def test_a_state_named_by_its_form_of_government_is_that_country(text, names, me
 def test_compass_points_and_singular_nationality_adjectives_are_not_actors(text, not_actor, mentions):
     found = {m.text for m in mentions(text)}
     assert not_actor not in found, found
+
+
+@pytest.mark.parametrize("text,name,etype", [
+    ("Le président de l'association « Entraide pour tous » a été reçu à la mairie.", "Entraide pour tous",
+     "Organization"),
+    ("Selon l'ONG Terre Solidaire, la situation empire.", "Terre Solidaire", "Organization"),
+    ("Une association dénommée « Vivre Mieux Ensemble » a été fondée hier.", "Vivre Mieux Ensemble", "Organization"),
+    ("Le quotidien Shibao Ribao a publié l'entretien.", "Shibao Ribao", "MediaOrganization"),
+    ("Les otages sont détenus par le « Front de libération des Vallées » depuis mars.",
+     "Front de libération des Vallées", "Organization"),
+])
+def test_a_class_noun_gives_the_name_after_it_and_its_type(text, name, etype, mentions):
+    found = {m.text: m.etype for m in mentions(text)}
+    assert found.get(name) == etype, found
+
+
+def test_a_name_after_a_rank_is_not_the_class_nouns(mentions):
+    """In "le général d'armée X", X is the general, not an army."""
+    found = {m.text: m.etype for m in mentions("Le ministre a reçu le général d'armée Paul Durand, hier à Paris.")}
+    assert found.get("Paul Durand") == "Person", found
+
+
+@pytest.mark.parametrize("text,org,person", [
+    ("Le chef de l'Otan Mark Rutte a salué l'accord.", "OTAN", "Mark Rutte"),
+    ("Le porte-parole du Kremlin Dmitri Peskov a démenti.", "Kremlin", "Dmitri Peskov"),
+    ("Le président du groupe Wagner Evgueni Prigojine a parlé.", "Groupe Wagner", "Evgueni Prigojine"),
+])
+def test_a_persons_name_glued_to_an_organisations_is_split_off(text, org, person, mentions):
+    found = {m.name: m.etype for m in mentions(text)}
+    assert found.get(person) == "Person" and org in found, found

@@ -247,9 +247,35 @@ def _title_object_type(toks: list[Token], s: int, lex: Lexicon) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4)
+def _role_words(lex: Lexicon) -> frozenset[str]:
+    """Words naming a role in an organisation: the titles' first words, and the role nouns."""
+    return frozenset(t.split()[0] for t in lex.rules.titles) | lex.rules.role_nouns
+
+
+def _glued_person(seg: Segment, lex: Lexicon, s: int, e: int) -> int | None:
+    """Where a person's name glued to an organisation's in one NER span starts: "le chef de l'Otan Mark
+    Rutte", "le secrétaire au Trésor Scott Bessent", "le chef du Hezbollah Hassan Nasrallah". The span ends
+    in two capitalised proper nouns and either its start is a known name or a role noun governs it."""
+    toks = seg.toks
+    if e - s < 3 or not all(toks[k].is_alpha and _is_title_case(toks[k]) and toks[k].pos_ == "PROPN"
+                            for k in (e - 2, e - 1)):
+        return None
+    if any(ms == s and me == e - 2 and label.startswith("name|") for label, ms, me in _matches(seg, lex)):
+        return e - 2
+    j = s - 1
+    while j >= 0 and seg.lowers[j] in ("l'", "l’", "la", "le", "les"):
+        j -= 1
+    if j >= 1 and seg.lowers[j] in ("de", "du", "des", "d'", "d’", "au", "aux") \
+            and seg.norms[j - 1] in _role_words(lex) and toks[j - 1].is_lower:
+        return e - 2
+    return None
+
+
 def _ner(seg: Segment, lex: Lexicon) -> list[Cand]:
     out = []
     toks = seg.toks
+    spans = []
     for ent in seg.doc.ents:
         if ent.label_ not in ("PER", "LOC", "ORG", "MISC"):
             continue
@@ -259,8 +285,14 @@ def _ner(seg: Segment, lex: Lexicon) -> list[Cand]:
         s, e = bounds
         if ent.label_ in ("ORG", "MISC"):
             e = _extend_right(toks, s, e)
+        cut = _glued_person(seg, lex, s, e)
+        if cut is None:
+            spans.append((s, e, ent.label_))
+        else:
+            spans += [(s, cut, "ORG"), (cut, e, "PER")]
+    for s, e, label in spans:
         span, text = toks[s:e], seg.span_text(s, e)
-        etype = _NER_TYPES.get(ent.label_)
+        etype = _NER_TYPES.get(label)
         cls = _class_noun_before(toks, s, e, lex)
         if cls:
             etype = cls
@@ -269,7 +301,7 @@ def _ner(seg: Segment, lex: Lexicon) -> list[Cand]:
         if etype is None:
             continue  # MISC without a class noun: an event, a law, a disease, not an actor
         head_cls = lex.rules.class_nouns.get(span[0].lower_)
-        if head_cls and ent.label_ in ("ORG", "LOC"):
+        if head_cls and label in ("ORG", "LOC"):
             etype = head_cls
         words = {t.lower_ for t in span}
         if etype != "Organization" and coarse(etype) != "Organization" and words & _ORG_WORDS:
@@ -282,6 +314,91 @@ def _ner(seg: Segment, lex: Lexicon) -> list[Cand]:
             continue
         out.append(Cand(s, e, text, etype, None, "ner"))
     return out
+
+
+_QUOTES = {"«": "»", '"': '"', "“": "”"}
+_NAME_GLUE = {"de", "du", "des", "d'", "d’", "la", "l'", "l’", "les", "pour", "et", "en", "sur", "contre"}
+_PLACE_CLASSES = {"City", "Country", "Region", "Place"}
+_MAX_NAME = 10  # tokens
+
+
+def _breaks(toks: list[Token], k: int) -> bool:
+    """Whether a sentence really starts at token k: the parser also starts sentences inside unusual names
+    ("le quotidien Shibao | Ribao"), where no punctuation ends the one before."""
+    return toks[k].is_sent_start and (k == 0 or toks[k - 1].is_space or toks[k - 1].text[-1:] in ".!?…:;»\"")
+
+
+def _name_start(t: Token) -> bool:
+    return t.text[:1].isupper() and any(ch.isalnum() for ch in t.text)
+
+
+def _named_by_class_noun(seg: Segment, lex: Lexicon) -> list[Cand]:
+    """Names a class noun introduces, typed by it: "l'ONG Social Aid", "le quotidien Ziyou Shibao",
+    "l'association « Aide pour tous »", "une association dénommée « X »", "la ville de X", and a quoted name
+    whose own first word is a class noun ("le « Mouvement de lutte pour X »"). The NER misses or cuts such
+    names when their words are common ones; the class noun says both where the name is and what it names.
+
+    An unquoted name is a run of capitalised words (lower-case joining words only between two of them),
+    ending where the NER starts another name, so "le groupe Wagner Evgueni Prigojine" gives "Wagner"."""
+    toks, lowers, out = seg.toks, seg.lowers, []
+    classes, naming = lex.rules.class_nouns, lex.rules.naming_words
+    n = len(toks)
+    for i, t in enumerate(toks):
+        cls = classes.get(lowers[i]) or classes.get(seg.lemma_lows[i])
+        if cls is None:
+            continue
+        if t.text[:1].isupper() and not _ACRONYM.match(t.text):
+            # "« Mouvement de lutte… »": a quoted name that begins with a class noun
+            if i > 0 and toks[i - 1].text in _QUOTES:
+                end = _closing(toks, i - 1, n)
+                if end is not None and not _BAD_CHARS.search(seg.span_text(i, end)):
+                    out.append(Cand(i, end, seg.span_text(i, end), cls, None, "class"))
+            continue
+        j = i + 1
+        if j < n and (lowers[j] in naming or seg.lemma_lows[j] in naming):
+            j += 1
+        elif cls in _PLACE_CLASSES and j + 1 < n and lowers[j] in ("de", "d'", "d’") and _name_start(toks[j + 1]):
+            j += 1
+        if j >= n or _breaks(toks, j):
+            continue
+
+        def linked(a: int, b: int) -> bool:
+            """Whether an unquoted name hangs on the class noun: in "le général d'armée John Allen" it does
+            not (a quoted name right after the noun needs no such proof)."""
+            return any(i <= toks[x].head.i < j for x in range(a, b)) or a <= t.head.i < b
+        if toks[j].text in _QUOTES:
+            end = _closing(toks, j, n)
+            if end is not None and end > j + 1 and _name_start(toks[j + 1]) \
+                    and not _BAD_CHARS.search(seg.span_text(j + 1, end)):
+                out.append(Cand(j + 1, end, seg.span_text(j + 1, end), cls, None, "class"))
+            continue
+        k = last = j
+        while k < n and k - j < _MAX_NAME and not (k > j and _breaks(toks, k)):
+            if _name_start(toks[k]) and not toks[k].is_punct and (k == j or toks[k].ent_iob_ != "B"):
+                k = last = k + 1
+            elif k > j and lowers[k] in _NAME_GLUE and k + 1 < n and _name_start(toks[k + 1]) \
+                    and toks[k + 1].ent_iob_ != "B":
+                k += 1
+            else:
+                break
+        known = [me for label, ms, me in _matches(seg, lex) if ms == j and me < last and label.startswith("name|")]
+        if known:  # "le groupe Wagner Evgueni Prigojine": the known name ends the run
+            last = max(known)
+        if last > j and linked(j, last) and not _BAD_CHARS.search(seg.span_text(j, last)) \
+                and not _not_a_name(toks[j:last], lex):
+            out.append(Cand(j, last, seg.span_text(j, last), cls, None, "class"))
+    return out
+
+
+def _closing(toks: list[Token], q: int, n: int) -> int | None:
+    """The index of the quote closing the one at ``q``, within a name's length and the sentence."""
+    close = _QUOTES[toks[q].text]
+    for k in range(q + 1, min(n, q + 2 + _MAX_NAME)):
+        if toks[k].text == close:
+            return k if k > q + 1 else None
+        if _breaks(toks, k) or toks[k].text in _QUOTES.values() and toks[k].text != close:
+            return None
+    return None
 
 
 def _not_a_name(span, lex: Lexicon) -> bool:
@@ -305,7 +422,7 @@ def _overlaps(a: Cand, b: Cand) -> bool:
 
 def _select(cands: list[Cand]) -> list[Cand]:
     """Non-overlapping candidates: longer spans first, gazetteer before NER on ties."""
-    prio = {"gazetteer": 0, "pattern": 1, "demonym": 2, "gazetteer-weak": 3, "ner": 4}
+    prio = {"gazetteer": 0, "pattern": 1, "demonym": 2, "class": 3, "gazetteer-weak": 4, "ner": 5}
     chosen: list[Cand] = []
     for c in sorted(cands, key=lambda c: (-(c.end - c.start), prio[c.source], c.start)):
         if not any(_overlaps(c, o) for o in chosen):
@@ -328,7 +445,7 @@ def _state_of(text: str, lex: Lexicon, name_index: dict[str, str]) -> str | None
 def _relabel_known(c: Cand, seg: Segment, lex: Lexicon, name_index: dict[str, str]) -> Cand:
     """An NER span whose text is a gazetteer name, or a state noun with a country's name or adjective
     ("la République d'Estonie", "l'État russe"), becomes that entry."""
-    if c.source != "ner":
+    if c.source not in ("ner", "class"):
         return c
     text = norm(seg.span_text(c.start, c.end))
     gid = name_index.get(text) or _state_of(text, lex, name_index)
@@ -380,7 +497,7 @@ def find_mentions(seg: Segment, lex: Lexicon) -> list[Cand]:
     adj_index = _adjectives(lex)
     cands = _gazetteer(seg, lex) + _demonyms(seg, lex, adj_index) + _national_actors(seg, lex, adj_index)
     name_index = _name_index(lex)
-    cands += [_relabel_known(c, seg, lex, name_index) for c in _ner(seg, lex)]
+    cands += [_relabel_known(c, seg, lex, name_index) for c in _ner(seg, lex) + _named_by_class_noun(seg, lex)]
     return _acronyms(seg, _select(cands))
 
 

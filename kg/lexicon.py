@@ -213,6 +213,7 @@ class Rules:
     compass_words: frozenset[str] = frozenset()
     naming_words: frozenset[str] = frozenset()
     role_nouns: frozenset[str] = frozenset()
+    army_nouns: frozenset[str] = frozenset()
 
 
 def _check_pred(p: Any, path: str, line: int) -> str:
@@ -287,6 +288,7 @@ def parse_rules(path: str, text: str) -> Rules:
         compass_words=frozenset(norm(x) for x in _as_tuple(d.get("compass_words"), path, top, "compass_words")),
         naming_words=frozenset(_as_tuple(d.get("naming_words"), path, top, "naming_words")),
         role_nouns=frozenset(norm(x) for x in _as_tuple(d.get("role_nouns"), path, top, "role_nouns")),
+        army_nouns=frozenset(_as_tuple(d.get("army_nouns"), path, top, "army_nouns")),
     )
 
 

@@ -35,6 +35,15 @@ def test_lowercase_national_army_is_an_actor(mentions):
     assert ("armée française", "MilitaryOrganization") in _names(ms)
 
 
+def test_a_countrys_forces_and_troops_are_its_army(mentions):
+    """"les forces russes", "les troupes russes" and the gazetteer's "armée russe" are one actor."""
+    ms = mentions("Les forces russes avancent. Les troupes russes sont au Mali. L'armée russe a frappé Kiev.")
+    armies = [m for m in ms if m.etype == "MilitaryOrganization"]
+    assert len(armies) == 3 and len(set(mention_keys(armies).values())) == 1, [(m.text, m.name) for m in armies]
+    ms = mentions("Les troupes rwandaises soutiennent les rebelles.")
+    assert ("armée rwandaise", "MilitaryOrganization") in _names(ms)
+
+
 def test_demonym_names_its_country(mentions):
     ms = mentions("Les États-Unis forment les Ukrainiens.")
     assert any(m.text == "Ukrainiens" and m.name == "Ukraine" for m in ms)

@@ -46,15 +46,15 @@ def test_two_spacy_processes_give_the_same_graph(reference):
 
 
 def test_an_actor_named_only_by_an_adjective_is_mentioned_in_its_document(tmp_path, nlp):
-    """"Les forces russes ont attaqué Kharkiv" names Russia by an adjective only; the build used to break
-    the shapes (an actor with no document) and write nothing."""
+    """"Les soldats russes ont attaqué Kharkiv" names Russia by an adjective only; the build used to break
+    the shapes (an actor with no document) and write nothing. ("Les forces russes" is Russia's army.)"""
     from click.testing import CliRunner
     from rdflib import Graph
 
     from kg.cli import main
     from kg.namespace import KGO, KGR
 
-    (tmp_path / "a.txt").write_text("Attaque\n\nLes forces russes ont attaqué Kharkiv dans la nuit de lundi.\n",
+    (tmp_path / "a.txt").write_text("Attaque\n\nLes soldats russes ont attaqué Kharkiv dans la nuit de lundi.\n",
                                     encoding="utf-8")
     res = CliRunner().invoke(main, ["build", str(tmp_path / "a.txt"), "--out", str(tmp_path / "o"), "--no-html"])
     assert res.exit_code == 0, res.output

@@ -176,9 +176,15 @@ def _national_actors(seg: Segment, lex: Lexicon, adj_index: dict[str, str]) -> l
                 name = " ".join([head, adj] + [w.text for w in toks[adj_i + 1:end]])
                 key = f"org:{norm(name)}"
             else:
-                name = f"{'armée' if head in ('armée', 'forces armées') else head} {feminine(adj)}"
-                key = f"army:{gid}" if head in ("armée", "forces armées") else f"org:{norm(name)}"
-            out.append(Cand(t.i, end, name, etype, None, "pattern", key=key))
+                army = head in lex.rules.army_nouns
+                name = f"{'armée' if army else head} {feminine(adj)}"
+                key = f"army:{gid}" if army else f"org:{norm(name)}"
+            known = _name_index(lex).get(norm(name))
+            if known:  # "les forces russes" is the gazetteer's "armée russe"
+                entry = lex.gazetteer.entries[known]
+                out.append(Cand(t.i, end, entry.name, entry.type, known, "pattern"))
+            else:
+                out.append(Cand(t.i, end, name, etype, None, "pattern", key=key))
             break
     return out
 

@@ -97,6 +97,8 @@ def main() -> int:
     ap.add_argument("--cuts", default="")
     ap.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "kg-quality-parses"))
     ap.add_argument("--write-readme", action="store_true")
+    ap.add_argument("--c", type=float, default=None, help="regularisation (default: kg train's)")
+    ap.add_argument("--balanced", action="store_true", help="weigh classes by their inverse frequency")
     args = ap.parse_args()
     shared = Path(args.shared)
     dev_gold, dev_texts = shared / "eval" / "dev.gold.yaml", shared / "eval" / "dev"
@@ -113,7 +115,9 @@ def main() -> int:
     for name, cc in corpora.items():
         fold_of.update({f"{name}:{k}": f for k, f in folds((key for key, _, _ in cc.documents), args.folds).items()})
     examples = [e for cc in corpora.values() for e in cc.examples]
-    models = [fit([e for e in examples if fold_of[e.doc] != f]) for f in range(args.folds)]
+    kw = {"c": args.c} if args.c is not None else {}
+    models = [fit([e for e in examples if fold_of[e.doc] != f], balanced=args.balanced, **kw)
+              for f in range(args.folds)]
     print(f"# cross-validated by document, {args.folds} folds; {len(examples)} candidates; "
           f"set-up {time.time() - t0:.0f} s", flush=True)
     results = {}

@@ -127,20 +127,32 @@ def _ids(m, index) -> set[str]:
     return index.get(gold_name(m.text), set()) | index.get(gold_name(m.name), set())
 
 
+UNSURE = "unsure"  # a candidate left out of training: its label cannot be told from the annotation
+
+
 def label_annotated(cand, sentence: str, gold_rels: list, index) -> str:
     """The class of a candidate under kg's annotation: the first gold relation of its document whose
-    evidence is in the candidate's sentence and whose actors its two mentions name."""
+    evidence is in the candidate's sentence and whose actors its two mentions name.
+
+    A pair the document relates but whose evidence quote is another sentence is UNSURE: the annotation
+    quotes one sentence per relation, and this one may state it again ("l'homme fort de la Géorgie" after
+    "le dirigeant géorgien") or not. Calling it "none" would teach the model that restatements are not
+    relations; it is left out of training instead."""
     a, b = _ids(cand.first, index), _ids(cand.second, index)
     if not a or not b:
         return NONE
+    related = False
     for s, preds, o, evidence in gold_rels:
-        if not preds or not _evidence_in(evidence, sentence):
+        if not preds:
             continue
-        if a & s and b & o:
-            return preds[0] + ">"
-        if b & s and a & o:
-            return preds[0] + "<"
-    return NONE
+        forward, backward = bool(a & s and b & o), bool(b & s and a & o)
+        if not (forward or backward):
+            continue
+        if not _evidence_in(evidence, sentence):
+            related = True
+            continue
+        return preds[0] + (">" if forward else "<")
+    return UNSURE if related else NONE
 
 
 def _rule_hit(r, sentence: str, gold_rels: list, index) -> bool:
@@ -258,7 +270,8 @@ def build_corpus(name: str, kind: str, source, lex: Lexicon, weight: float = 1.0
                 label = label_annotated(cand, sentence, gold["relations"].get(key, []), gold["index"])
             else:
                 label = label_popcorn(cand, gold[key])
-            corpus.examples.append(Example(f"{name}:{key}", cand.features, label, weight))
+            if label != UNSURE:
+                corpus.examples.append(Example(f"{name}:{key}", cand.features, label, weight))
         for r in rules:
             if kind == "annotated":
                 corpus.rule_hits.append(_rule_hit(r, r.sentence, gold["relations"].get(key, []), gold["index"]))
@@ -271,7 +284,7 @@ def build_corpus(name: str, kind: str, source, lex: Lexicon, weight: float = 1.0
 
 
 def fit(examples: list[Example], c: float = 0.3, rule_confidence: float = 1.0, min_confidence: float = 0.5,
-        card: dict | None = None) -> RelationModel:
+        card: dict | None = None, balanced: bool = False) -> RelationModel:
     """A multinomial logistic regression over the examples' features, as a RelationModel."""
     import numpy as np
     from sklearn.feature_extraction import DictVectorizer
@@ -281,7 +294,7 @@ def fit(examples: list[Example], c: float = 0.3, rule_confidence: float = 1.0, m
     x = vec.fit_transform([e.features for e in examples])
     labels = sorted({e.label for e in examples}, key=CLASSES.index)
     y = np.array([labels.index(e.label) for e in examples])
-    clf = LogisticRegression(C=c, max_iter=3000, tol=1e-6)
+    clf = LogisticRegression(C=c, max_iter=3000, tol=1e-6, class_weight="balanced" if balanced else None)
     clf.fit(x, y, sample_weight=np.array([e.weight for e in examples]))
     names = vec.get_feature_names_out()
     coef = clf.coef_ if len(labels) > 2 else np.vstack([-clf.coef_[0], clf.coef_[0]])

@@ -2,7 +2,9 @@
 
 Known actors merge on their gazetteer id. Other names merge on a normalised key;
 a person's surname alone ("Cavoli") joins the one full name that ends with it,
-comparing French and English transliterations ("Prigojine" ~ "Prigozhin"); a
+comparing French and English transliterations ("Prigojine" ~ "Prigozhin"); full
+names with one surname join when their given names agree ("Mohammed Deif" /
+"Muhammed Deif", "Tod Wolters" / "Tod D. Wolters"); a
 surface form once attached to an actor (an acronym in parentheses, a
 description) names that actor wherever else it appears.
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
 from kg.lexicon import Lexicon, coarse, norm
 from kg.records import Entity, Mention, Relation
@@ -27,13 +30,14 @@ _TYPE_RANK = {"pattern": 0, "gazetteer": 0, "class": 1, "acronym": 1, "ner": 2}
 _NOT_A_NAME = ("adjective", "description", "acronym")
 
 
-def translit(word: str) -> str:
-    """A key that French and English spellings of a transliterated name share."""
+def translit(word: str, surname: bool = True) -> str:
+    """A key that French and English spellings of a transliterated name share. A surname's final "e" is
+    dropped ("Prigojine" ~ "Prigozhin"); a given name's is kept: "Louise" is not "Louis"."""
     s = norm(word).replace("-", "")
     for a, b in (("zh", "j"), ("kh", "h"), ("sch", "sh"), ("ch", "sh"), ("ou", "u"), ("y", "i"),
                  ("ck", "k"), ("ph", "f"), ("ii", "i")):
         s = s.replace(a, b)
-    return s[:-1] if s.endswith("e") and len(s) > 3 else s
+    return s[:-1] if surname and s.endswith("e") and len(s) > 3 else s
 
 
 def name_key(name: str) -> str:
@@ -56,7 +60,8 @@ def base_key(m: Mention) -> str:
     if "|" in m.source:
         return m.source.split("|", 1)[1]
     if m.etype == "Person":
-        return "person:" + " ".join(translit(w) for w in name_key(m.name).split())
+        words = name_key(m.name).split()
+        return "person:" + " ".join(translit(w, surname=n == len(words) - 1) for n, w in enumerate(words))
     return "name:" + name_key(m.name)
 
 
@@ -72,20 +77,94 @@ def alias_reader(m: Mention, key: str) -> str | None:
     return name_key(m.name) if key.startswith(("name:", "person:")) else None
 
 
+# Particles of a surname: "Di Paola", "Le Pen", "von der Leyen" are surnames alone, not a given name and one.
+_PARTICLES = frozenset({"di", "de", "da", "del", "della", "van", "von", "der", "den", "le", "la", "al", "el",
+                        "ben", "bin", "ibn", "abu", "du", "des", "dos", "das", "mac", "mc", "o", "ter", "ten"})
+
+
+def _bare_surname(words: list[str]) -> bool:
+    return len(words) == 1 or all(w in _PARTICLES for w in words[:-1])
+
+
 def surname_of_full_name(m: Mention) -> str | None:
     """A full person name feeds the pool of its surname."""
     if m.etype != "Person":
         return None
     words = name_key(m.name).split()
-    return translit(words[-1]) if len(words) > 1 else None
+    return translit(words[-1]) if words and not _bare_surname(words) else None
 
 
 def surname_alone(m: Mention, key: str) -> str | None:
-    """A surname alone ("Cavoli") reads the pool of full names ending with it."""
+    """A surname alone ("Cavoli", "Di Paola") reads the pool of full names ending with it."""
     if m.etype != "Person" or not key.startswith("person:"):
         return None
     words = name_key(m.name).split()
-    return translit(words[0]) if len(words) == 1 else None
+    return translit(words[-1]) if words and _bare_surname(words) else None
+
+
+GIVEN_SIMILARITY = 0.85  # given names this alike (difflib ratio, transliteration keys) may be one person's
+_FEMININE_ENDINGS = ("e", "ne", "le", "te", "tte", "lle")
+
+
+def _given(name: str) -> tuple[str, list[str]]:
+    """A full name's given names as one transliteration key without spaces ("Abdel Rahim" = "Abdelrahim"),
+    and as words."""
+    words = [translit(w, surname=False) for w in name_key(name).replace(".", " ").split()[:-1]]
+    return "".join(words), words
+
+
+def given_names_agree(a: str, b: str) -> bool:
+    """Whether two full names with one surname may name one person: given names spelled alike ("Mohammed" /
+    "Muhammed", "Dmitri" / "Dimitriy", "Christopher" / "Christophe"), or one's words all among the other's,
+    initials included ("Tod Wolters" / "Tod D. Wolters", "Ali Karti" / "Ali Ahmed Karti")."""
+    (ja, wa), (jb, wb) = _given(a), _given(b)
+    if not ja or not jb:
+        return False
+    ra, rb = sorted((name_key(a).split()[0], name_key(b).split()[0]), key=len)
+    if rb != ra and rb.startswith(ra) and rb[len(ra):] in _FEMININE_ENDINGS:
+        return False  # "Jean" / "Jeanne", "Louis" / "Louise": two people
+    if any(_alike(ja, "".join(wb[:n])) for n in range(1, len(wb) + 1)) or \
+            any(_alike(jb, "".join(wa[:n])) for n in range(1, len(wa) + 1)):
+        return True  # "Abdul Rahim" / "Abdel Rahim Hamdan": middle names left out
+    short, long_ = sorted((wa, wb), key=len)
+    if short[0] == long_[0] and all(any(w == x or (len(w) == 1 and x.startswith(w)) for x in long_) for w in short):
+        return True
+    return False
+
+
+def _alike(a: str, b: str) -> bool:
+    return a == b or SequenceMatcher(None, a, b).ratio() >= GIVEN_SIMILARITY
+
+
+def join_full_names(keys: dict[Mention, str]) -> dict[str, str]:
+    """Person keys to join across documents: full names with one surname (transliteration key) whose given
+    names agree. A group is joined only if every two of its names agree (a clique): "Ali Karti" between
+    "Ali Ahmed Karti" and "Ali Hassan Karti" joins neither. The group takes its smallest key."""
+    by_surname: dict[str, dict[str, str]] = defaultdict(dict)
+    for m, k in keys.items():
+        last = surname_of_full_name(m)
+        if last is not None and k.startswith("person:"):
+            by_surname[last].setdefault(k, m.name)
+    out: dict[str, str] = {}
+    for names in by_surname.values():
+        if len(names) < 2:
+            continue
+        ks = sorted(names)
+        near = {k: {j for j in ks if j != k and given_names_agree(names[k], names[j])} for k in ks}
+        seen: set[str] = set()
+        for k in ks:
+            if k in seen or not near[k]:
+                continue
+            group, todo = set(), [k]
+            while todo:
+                x = todo.pop()
+                if x not in group:
+                    group.add(x)
+                    todo.extend(near[x] - group)
+            seen |= group
+            if all(near[x] >= group - {x} for x in group):
+                out.update({x: min(group) for x in group if x != min(group)})
+    return out
 
 
 def alias_map(mentions: list[Mention], base: dict[Mention, str]) -> dict[str, tuple[tuple, str]]:
@@ -99,14 +178,17 @@ def alias_map(mentions: list[Mention], base: dict[Mention, str]) -> dict[str, tu
 
 
 def pick_surname(m: Mention, key: str, by_doc: dict[tuple[str, str], set[str]],
-                 pool: dict[str, set[str]]) -> str:
-    """The key after the surname step: the single full name of the same document, else of all documents."""
+                 pool: dict[str, set[str]], joined: dict[str, str] | None = None) -> str:
+    """The final key: the single full name of the same document, else of all documents, for a surname alone
+    (full names that ``joined`` makes one count once); a full name's join (join_full_names) otherwise."""
+    joined = joined or {}
     last = surname_alone(m, key)
     if last is None:
-        return key
+        return joined.get(key, key)
     for candidates in (by_doc.get((m.doc_id, last), set()), pool.get(last, set())):
-        if len(candidates) == 1:
-            return next(iter(candidates))
+        found = {joined.get(c, c) for c in candidates}
+        if len(found) == 1:
+            return next(iter(found))
     return key
 
 
@@ -118,6 +200,7 @@ def mention_keys(mentions: list[Mention]) -> dict[Mention, str]:
     for m, k in base.items():
         a = alias_reader(m, k)
         keys[m] = aliases[a][1] if a is not None and a in aliases else k
+    joined = join_full_names(keys)
     pool: dict[str, set[str]] = defaultdict(set)
     by_doc: dict[tuple[str, str], set[str]] = defaultdict(set)
     for m, k in keys.items():
@@ -125,7 +208,7 @@ def mention_keys(mentions: list[Mention]) -> dict[Mention, str]:
         if last is not None:
             pool[last].add(k)
             by_doc[(m.doc_id, last)].add(k)
-    return {m: pick_surname(m, k, by_doc, pool) for m, k in keys.items()}
+    return {m: pick_surname(m, k, by_doc, pool, joined) for m, k in keys.items()}
 
 
 @dataclass

@@ -48,8 +48,8 @@ from kg.graph import (BUILD, doc_iri, document_triples, entity_triples, header_t
 from kg.lexicon import Lexicon
 from kg.namespace import BASE, KGO, KGR
 from kg.records import Document, Entity, Mention, Relation
-from kg.resolve import (Stats, alias_map, alias_reader, base_key, declared_alias, make_entity, mention_keys, order,
-                        pick_surname, surname_alone, surname_of_full_name)
+from kg.resolve import (Stats, alias_map, alias_reader, base_key, declared_alias, join_full_names, make_entity,
+                        mention_keys, order, pick_surname, surname_alone, surname_of_full_name)
 
 DB = "kg.sqlite"
 ONTOLOGY_GRAPH = URIRef(BASE + "graph/ontology")
@@ -353,15 +353,20 @@ class StoreWriter:
                 out.add("a:" + text)
         for m in new:
             last = surname_of_full_name(m)
-            if last is None or "s:" + last in out:
-                continue
-            pool = {r[0] for r in self.db.execute("SELECT key FROM pool WHERE surname = ? LIMIT 2", (last,))}
-            if len(pool) >= 2:
-                continue  # a surname alone with two full names to choose from stays alone, however many come
-            a = alias_reader(m, base[m])
-            hit = self._stored_alias(a) if a is not None else None
-            if (hit[1] if hit else base[m]) not in pool and self._has_reader("alone", last):
-                out.add("s:" + last)
+            if last is not None and "s:" + last not in out:
+                pool = {r[0] for r in self.db.execute("SELECT key FROM pool WHERE surname = ? LIMIT 2", (last,))}
+                a = alias_reader(m, base[m])
+                hit = self._stored_alias(a) if a is not None else None
+                key = hit[1] if hit else base[m]
+                # a full name may join stored ones (kg.resolve.join_full_names), or give a stored surname alone
+                # its one full name
+                if len(pool) >= 2 or (pool and key not in pool) or (key not in pool and self._has_reader("alone", last)):
+                    out.add("s:" + last)
+            alone = surname_alone(m, base[m])
+            if alone is not None and "s:" + alone not in out:
+                pool = {r[0] for r in self.db.execute("SELECT key FROM pool WHERE surname = ? LIMIT 2", (alone,))}
+                if len(pool) >= 2:  # which of them it stands for depends on how they are joined
+                    out.add("s:" + alone)
         return out
 
     def _resolve_batch(self, new: list[Mention]) -> tuple[dict[Mention, str], dict, dict]:
@@ -395,7 +400,9 @@ class StoreWriter:
             last = surname_alone(m, post[m])
             if last is not None and last not in pool:
                 pool[last] = stored_pool(last)
-        return {m: pick_surname(m, k, by_doc, pool) for m, k in post.items()}, merged, pool
+        # full names joined among the new ones only: a surname with stored full names is a conflict
+        joined = join_full_names(post)
+        return {m: pick_surname(m, k, by_doc, pool, joined) for m, k in post.items()}, merged, pool
 
     def _write_resolution_state(self, aliases: dict, pools: dict[str, set[str]]) -> None:
         self.db.executemany("INSERT OR REPLACE INTO alias VALUES (?, ?, ?)",

@@ -146,3 +146,57 @@ def test_a_name_after_a_rank_is_not_the_class_nouns(mentions):
 def test_a_persons_name_glued_to_an_organisations_is_split_off(text, org, person, mentions):
     found = {m.name: m.etype for m in mentions(text)}
     assert found.get(person) == "Person" and org in found, found
+
+
+@pytest.mark.parametrize("a,b,same", [
+    ("Mohammed Deif", "Muhammed Deif", True),
+    ("Dmitri Outkine", "Dimitriy Utkin", True),
+    ("Tod D. Wolters", "Tod Wolters", True),
+    ("Ali Ahmed Karti", "Ali KARTI", True),
+    ("Abdul Rahim Dagalo", "Abdel Rahim Hamdan Dagalo", True),
+    ("Joe Biden", "Hunter Biden", False),
+    ("Jean Martin", "Jeanne Martin", False),
+    ("Louis Martin", "Louise Martin", False),
+    ("Ali Karti", "Ahmed Karti", False),
+])
+def test_full_names_join_across_documents_only_when_their_given_names_agree(a, b, same):
+    from kg.records import Mention
+    ms = [Mention(f"d{i}", 0, len(n), n, n, "Person", None, "s", "ner") for i, n in enumerate((a, b))]
+    keys = mention_keys(ms)
+    assert (keys[ms[0]] == keys[ms[1]]) is same
+
+
+def test_a_name_between_two_that_disagree_joins_neither():
+    """'Ali Karti' agrees with both 'Ali Ahmed Karti' and 'Ali Hassan Karti', who are two people."""
+    from kg.records import Mention
+    names = ("Ali Karti", "Ali Ahmed Karti", "Ali Hassan Karti")
+    ms = [Mention(f"d{i}", 0, len(n), n, n, "Person", None, "s", "ner") for i, n in enumerate(names)]
+    assert len(set(mention_keys(ms).values())) == 3
+
+
+def test_a_surname_with_a_particle_alone_joins_its_full_name():
+    from kg.records import Mention
+    ms = [Mention("d0", 0, 18, "Giampaolo Di Paola", "Giampaolo Di Paola", "Person", None, "s", "ner"),
+          Mention("d1", 0, 8, "Di Paola", "Di Paola", "Person", None, "s", "ner")]
+    keys = mention_keys(ms)
+    assert keys[ms[0]] == keys[ms[1]]
+
+
+@pytest.mark.parametrize("text,acronym,name", [
+    ("Les Émirats arabes unis (EAU) ont versé 100 millions de dollars.", "EAU", "Émirats arabes unis"),
+    ("Le président, M. Karim Ben Salah (« KBS »), a tranché.", "KBS", "Karim Ben Salah"),
+    ("Les militaires de l'Alliance Rivière-Nord ARN tiennent la ville.", "ARN", "Alliance Rivière-Nord"),
+])
+def test_an_acronym_the_text_declares_names_the_same_actor(text, acronym, name, mentions):
+    by_text = {m.text: m for m in mentions(text)}
+    assert acronym in by_text and by_text[acronym].name == by_text[name].name, by_text
+
+
+def test_an_acronym_after_a_place_in_a_longer_name_is_not_the_places(mentions):
+    ms = mentions("La Mission de l'Union africaine pour la stabilisation en Somalie (AUSSOM) a condamné l'attaque.")
+    assert all(m.name != "Somalie" for m in ms if m.text == "AUSSOM"), [(m.text, m.name) for m in ms]
+
+
+def test_a_code_name_is_a_group_not_a_place(mentions):
+    found = {m.text: m.etype for m in mentions("Les rebelles du M23 contrôlent Goma, selon le G7.")}
+    assert found.get("M23") == "Organization", found

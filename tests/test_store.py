@@ -132,6 +132,12 @@ _FORMS = [
     ("Dupont", "Dupont", "Person", None, "ner"),
     ("Jean Dupont", "Jean Dupont", "Person", None, "ner"),
     ("Marie Dupont", "Marie Dupont", "Person", None, "ner"),
+    # given names that agree join across documents, only while every two of them agree
+    ("Jean D. Dupont", "Jean D. Dupont", "Person", None, "ner"),
+    ("Jan Dupont", "Jan Dupont", "Person", None, "ner"),
+    ("Mohammed Deif", "Mohammed Deif", "Person", None, "ner"),
+    ("Muhammed Deif", "Muhammed Deif", "Person", None, "ner"),
+    ("Deif", "Deif", "Person", None, "ner"),
     ("Prigozhin", "Prigozhin", "Person", None, "ner"),
     ("Evgueni Prigojine", "Evgueni Prigojine", "Person", None, "ner"),
     ("l'Alliance", "Alliance atlantique", "Organization", None, "description"),

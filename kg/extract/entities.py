@@ -27,6 +27,7 @@ _STRIP_LEAD = {"le", "la", "les", "l'", "l’", "du", "des", "de", "d'", "d’",
                "par", "pour", "et", "selon", "avec", "contre", "sur", "dans", "un", "une"}
 _BAD_CHARS = re.compile(r"[»«<>{}\[\]|@#=_*:;\"“”!?/\\]")
 _ACRONYM = re.compile(r"^[A-Z][A-Z0-9]{1,7}$")
+_CODE = re.compile(r"^[A-Z][A-Z-]{0,3}\d{1,3}$")
 
 
 @dataclass
@@ -205,20 +206,26 @@ def _clean_ner(ent: Span, seg: Segment, lex: Lexicon) -> tuple[int, int] | None:
         return None
     if _BAD_CHARS.search(seg.span_text(s, e)) or any(t.pos_ in ("VERB", "AUX") and not _is_title_case(t) for t in span):
         return None
-    if all(not t.is_alpha for t in span):
-        return None
+    if not any(t.is_alpha or _CODE.match(t.text) for t in span):
+        return None  # "M23", "G7" are names; "2024", "X." are not
     return s, e
 
 
-def _extend_right(toks: list[Token], s: int, e: int) -> int:
+def _extend_right(toks: list[Token], s: int, e: int, hyphens_only: bool = False) -> int:
     """Extend a name over following capitalised words ("Resolute" -> "Resolute Support", "RIA" -> "RIA FAN"),
     and over adjectives when a capitalised word follows them ("Commandement" -> "Commandement allié Opérations")."""
     sent_end = len(toks)
     while e < sent_end:
         t = toks[e]
-        if t.is_alpha and _is_title_case(t) and t.pos_ in ("PROPN", "X", "NOUN"):
+        if not hyphens_only and t.is_alpha and _is_title_case(t) and t.pos_ in ("PROPN", "X", "NOUN"):
             e += 1
             continue
+        if t.text == "-" and e + 1 < sent_end and not toks[e - 1].whitespace_ and not t.whitespace_ \
+                and _is_title_case(toks[e + 1]):
+            e += 2  # "Alliance Fleuve" + "-Congo"
+            continue
+        if hyphens_only:
+            break
         j = e
         while j < sent_end and toks[j].pos_ == "ADJ" and toks[j].is_lower and s <= toks[j].head.i < j:
             j += 1
@@ -289,8 +296,7 @@ def _ner(seg: Segment, lex: Lexicon) -> list[Cand]:
         if bounds is None:
             continue
         s, e = bounds
-        if ent.label_ in ("ORG", "MISC"):
-            e = _extend_right(toks, s, e)
+        e = _extend_right(toks, s, e, hyphens_only=ent.label_ not in ("ORG", "MISC"))
         cut = _glued_person(seg, lex, s, e)
         if cut is None:
             spans.append((s, e, ent.label_))
@@ -312,8 +318,9 @@ def _ner(seg: Segment, lex: Lexicon) -> list[Cand]:
         words = {t.lower_ for t in span}
         if etype != "Organization" and coarse(etype) != "Organization" and words & _ORG_WORDS:
             etype = "Organization"
-        if etype == "Person" and len(span) == 1 and _ACRONYM.match(text):
-            etype = "Organization"
+        if etype in ("Person", "Place") and len(span) == 1 and (_ACRONYM.match(text) and etype == "Person"
+                                                              or _CODE.match(text)):
+            etype = "Organization"  # "M23", "G7": a code names a group, not a place
         if etype == "Person" and len(span) == 1 and span[0].pos_ not in ("PROPN", "NOUN", "X"):
             continue
         if _not_a_name(span, lex):
@@ -461,15 +468,59 @@ def _relabel_known(c: Cand, seg: Segment, lex: Lexicon, name_index: dict[str, st
     return c
 
 
+def _initials(words: list[str]) -> str:
+    """"Alliance Fleuve-Congo" -> "AFC": the capitals starting each word and each hyphenated part."""
+    return "".join(p[0] for w in words for p in w.split("-") if p[:1].isupper())
+
+
+def _glued_acronyms(seg: Segment, chosen: list[Cand]) -> list[Cand]:
+    """"l'Alliance Fleuve-Congo AFC": a name the NER ends with its own acronym (the initials of the words
+    before it) is the name, and the acronym an alias of it."""
+    out = []
+    starts = {c.start for c in chosen}
+    for c in chosen:
+        nxt = seg.toks[c.end] if c.end < len(seg.toks) and c.end not in starts else None
+        if nxt is not None and c.source in ("ner", "class") and c.end - c.start >= 2 and _ACRONYM.match(nxt.text) \
+                and _initials([t.text for t in seg.toks[c.start:c.end]]) == nxt.text:
+            out += [c, Cand(c.end, c.end + 1, c.name, c.etype, c.gaz_id, "acronym", key=c.key, alias_of=c.start)]
+            continue
+        last = seg.toks[c.end - 1] if c.end - c.start >= 3 else None
+        if last is None or c.source not in ("ner", "class") or not _ACRONYM.match(last.text) or \
+                _initials([t.text for t in seg.toks[c.start:c.end - 1]]) != last.text:
+            out.append(c)
+            continue
+        name = seg.span_text(c.start, c.end - 1)
+        host = replace(c, end=c.end - 1, name=name)
+        out += [host, Cand(c.end - 1, c.end, name, c.etype, c.gaz_id, "acronym", key=c.key, alias_of=c.start)]
+    return out
+
+
+def _parenthesised(toks: list[Token], i: int) -> int | None:
+    """The index of the acronym in "(SIGLE)" or "(« SIGLE »)" opening at token i, if there is one."""
+    if toks[i].text != "(":
+        return None
+    if i + 2 < len(toks) and toks[i + 2].text == ")" and _ACRONYM.match(toks[i + 1].text):
+        return i + 1
+    if i + 4 < len(toks) and toks[i + 1].text in _QUOTES and toks[i + 3].text == _QUOTES[toks[i + 1].text] \
+            and toks[i + 4].text == ")" and _ACRONYM.match(toks[i + 2].text):
+        return i + 2
+    return None
+
+
 def _acronyms(seg: Segment, chosen: list[Cand]) -> list[Cand]:
-    """"Nom complet (SIGLE)": the acronym names the same organisation; the full name spans the phrase."""
+    """"Nom complet (SIGLE)": the acronym names the same organisation or country ("les Émirats arabes unis
+    (EAU)"), or person when quoted as a nickname ("Mohammed Ben Zayed (« MBZ »)"); the full name spans the
+    phrase."""
     toks = seg.toks
+    chosen = _glued_acronyms(seg, chosen)
     by_end = {c.end: c for c in chosen}
     out = list(chosen)
     for i, t in enumerate(toks):
-        if not (t.text == "(" and i + 2 < len(toks) and toks[i + 2].text == ")" and _ACRONYM.match(toks[i + 1].text)):
+        a = _parenthesised(toks, i)
+        if a is None:
             continue
-        acr = toks[i + 1]
+        acr = toks[a]
+        quoted = a == i + 2
         host = by_end.get(i)
         if host is None:
             # the phrase ending before "(" may start with a name: "Grand quartier général ... en Europe (SHAPE)"
@@ -487,8 +538,11 @@ def _acronyms(seg: Segment, chosen: list[Cand]) -> list[Cand]:
             out = [c for c in out if not (host.start <= c.start and c.end <= i) or c is host]
             host.end = i
             host.name = seg.span_text(host.start, i)
-        if coarse(host.etype) != "Organization":
+        kind = coarse(host.etype)
+        if kind not in ("Organization", "Place") and not (quoted and host.etype == "Person"):
             continue
+        if kind != "Organization" and norm(host.name)[:1] != norm(acr.text)[:1]:
+            continue  # "… en Somalie (AUSSOM)": the acronym is the phrase's, not the place's
         existing = next((c for c in out if c.start == acr.i), None)
         if existing is not None and existing.gaz_id and existing.gaz_id != host.gaz_id:
             continue

@@ -214,6 +214,7 @@ class Rules:
     naming_words: frozenset[str] = frozenset()
     role_nouns: frozenset[str] = frozenset()
     army_nouns: frozenset[str] = frozenset()
+    generic_words: frozenset[str] = frozenset()
 
 
 def _check_pred(p: Any, path: str, line: int) -> str:
@@ -289,6 +290,7 @@ def parse_rules(path: str, text: str) -> Rules:
         naming_words=frozenset(_as_tuple(d.get("naming_words"), path, top, "naming_words")),
         role_nouns=frozenset(norm(x) for x in _as_tuple(d.get("role_nouns"), path, top, "role_nouns")),
         army_nouns=frozenset(_as_tuple(d.get("army_nouns"), path, top, "army_nouns")),
+        generic_words=frozenset(norm(x) for x in _as_tuple(d.get("generic_words"), path, top, "generic_words")),
     )
 
 

@@ -112,8 +112,12 @@ def test_a_state_named_by_its_form_of_government_is_that_country(text, names, me
     ("Les combats se sont intensifiés dans l'Est, selon Kiev.", "Est"),
     ("Le Sud du pays reste calme, a déclaré Paris.", "Sud"),
     ("Le Norvégien Jens Stoltenberg a parlé à Bruxelles.", "Norvégien"),
+    ("Des frappes ont visé l'Est du Liban, selon Beyrouth.", "Est du Liban"),
+    ("Le chef de l'État a reçu le Premier ministre à Paris.", "État"),
+    ("Le Groupe a publié ses comptes à Paris.", "Groupe"),
+    ("Les Forces armées ont défilé à Dakar.", "Forces armées"),
 ])
-def test_compass_points_and_singular_nationality_adjectives_are_not_actors(text, not_actor, mentions):
+def test_compass_points_adjectives_and_words_that_name_no_one_are_not_actors(text, not_actor, mentions):
     found = {m.text for m in mentions(text)}
     assert not_actor not in found, found
 
@@ -200,3 +204,8 @@ def test_an_acronym_after_a_place_in_a_longer_name_is_not_the_places(mentions):
 def test_a_code_name_is_a_group_not_a_place(mentions):
     found = {m.text: m.etype for m in mentions("Les rebelles du M23 contrôlent Goma, selon le G7.")}
     assert found.get("M23") == "Organization", found
+
+
+def test_a_ministry_with_its_complement_is_an_actor(mentions):
+    found = {m.text for m in mentions("Le Ministère de la Défense a confirmé la frappe.")}
+    assert "Ministère de la Défense" in found, found

@@ -414,10 +414,34 @@ def _closing(toks: list[Token], q: int, n: int) -> int | None:
     return None
 
 
+@lru_cache(maxsize=4)
+def _generic_words(lex: Lexicon) -> frozenset[str]:
+    r = lex.rules
+    words = set(r.generic_words) | {norm(w) for w in r.class_nouns} | set(r.state_nouns) \
+        | {norm(w) for w in r.group_nouns} | {norm(w) for w in r.org_parts} \
+        | {norm(w) for h in r.national_actors for w in h.split()}
+    return frozenset(words)
+
+
+def _generic(span, lex: Lexicon) -> bool:
+    """A span of words that name no one alone ("Groupe", "Grand Quartier", "Forces armées"). A complement
+    makes a name of them: "Ministère de la Défense" is one."""
+    words = _generic_words(lex)
+    if len(span) > 1 and any(t.pos_ in ("ADP", "DET") for t in span):
+        return False
+    return all(norm(t.text) in words or norm(t.text).rstrip("sx") in words for t in span if not t.is_punct)
+
+
 def _not_a_name(span, lex: Lexicon) -> bool:
-    """A one-word span the NER took for a name that is not one: a compass point ("l'Est", "le Sud"), a
-    singular nationality adjective ("le Norvégien Jens Stoltenberg"; plural "les Russes" names the country),
-    a verb or participle capitalised at a sentence start ("Renforcer", "Transportée"), a single letter."""
+    """A span the NER took for a name that is not one: a compass point ("l'Est", "le Sud", "l'Est du
+    Liban"), a singular nationality adjective ("le Norvégien Jens Stoltenberg"; plural "les Russes" names the
+    country), a verb or participle capitalised at a sentence start ("Renforcer", "Transportée"), a single
+    letter, or only words that name no one alone ("le Quartier", "Forces armées")."""
+    if _generic(span, lex):
+        return True
+    if len(span) > 1 and norm(span[0].text) in lex.rules.compass_words and \
+            (span[1].lower_ in ("du", "de", "d'", "d’", "des") or span[1].pos_ == "ADJ" and span[1].is_lower):
+        return True
     if len(span) != 1:
         return False
     t = span[0]

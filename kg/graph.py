@@ -100,6 +100,11 @@ def _stmt_iri(r: Relation, s_key: str, o_key: str) -> URIRef:
     return KGR[f"stmt/{h[:20]}"]
 
 
+def equipment_iri(name: str) -> URIRef:
+    """Equipment is named the same wherever it appears: one node per name."""
+    return KGR[f"equipment/{slug(name)}"]
+
+
 def _mention_iri(m: Mention) -> URIRef:
     return KGR[f"mention/{m.doc_id}-{m.start}-{m.end}"]
 
@@ -126,7 +131,7 @@ BUILD = KGR["build"]
 _MENTIONED_IN, _MENTION, _MENTION_CLASS, _DOCUMENT, _SURFACE, _START, _END, _EVIDENCE = (
     KGO.mentionedIn, KGO.mention, KGO.Mention, KGO.document, KGO.surface, KGO.start, KGO.end, KGO.evidence)
 _STATEMENT, _SOURCE, _RULE, _AMOUNT, _CURRENCY = KGO.Statement, KGO.source, KGO.rule, KGO.amount, KGO.currency
-_CONFIDENCE = KGO.confidence
+_CONFIDENCE, _ITEM, _EQUIPMENT = KGO.confidence, KGO.item, KGO.Equipment
 _TYPE, _SUBJECT, _PREDICATE, _OBJECT, _LABEL, _ALT_LABEL = (
     RDF.type, RDF.subject, RDF.predicate, RDF.object, RDFS.label, SKOS.altLabel)
 _KGO: dict[str, URIRef] = {}
@@ -198,6 +203,11 @@ def relation_triples(r: Relation, s_key: str, o_key: str, s: URIRef, o: URIRef, 
     yield st, _END, int_literal(r.sent_end)
     yield st, _RULE, Literal(r.rule)
     yield st, _CONFIDENCE, decimal_literal(Decimal(f"{r.confidence:.3f}"))
+    for name in r.items:
+        node = equipment_iri(name)
+        yield st, _ITEM, node
+        yield node, _TYPE, _EQUIPMENT
+        yield node, _LABEL, text_literal(name)
     if r.amount is not None:
         value = Decimal(int(r.amount)) if r.amount == int(r.amount) else Decimal(repr(r.amount))
         yield st, _AMOUNT, decimal_literal(value)

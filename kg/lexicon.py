@@ -215,6 +215,7 @@ class Rules:
     role_nouns: frozenset[str] = frozenset()
     army_nouns: frozenset[str] = frozenset()
     generic_words: frozenset[str] = frozenset()
+    equipment_nouns: frozenset[str] = frozenset()
 
 
 def _check_pred(p: Any, path: str, line: int) -> str:
@@ -291,6 +292,7 @@ def parse_rules(path: str, text: str) -> Rules:
         role_nouns=frozenset(norm(x) for x in _as_tuple(d.get("role_nouns"), path, top, "role_nouns")),
         army_nouns=frozenset(_as_tuple(d.get("army_nouns"), path, top, "army_nouns")),
         generic_words=frozenset(norm(x) for x in _as_tuple(d.get("generic_words"), path, top, "generic_words")),
+        equipment_nouns=frozenset(_as_tuple(d.get("equipment_nouns"), path, top, "equipment_nouns")),
     )
 
 

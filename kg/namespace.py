@@ -37,6 +37,7 @@ class KGO(DefinedNamespace):
     Document: URIRef
     Statement: URIRef
     Mention: URIRef
+    Equipment: URIRef
     Build: URIRef
     # relations between actors
     funds: URIRef
@@ -56,6 +57,7 @@ class KGO(DefinedNamespace):
     end: URIRef
     rule: URIRef
     confidence: URIRef
+    item: URIRef
     amount: URIRef
     currency: URIRef
     path: URIRef

@@ -62,6 +62,7 @@ class Relation:
     amount: float | None = None
     currency: str | None = None
     confidence: float = 1.0  # the model's probability, or the rule tables' measured precision
+    items: tuple[str, ...] = ()  # equipment the statement delivers, named in its sentence (funds, supports)
 
 
 @dataclass

@@ -129,6 +129,7 @@ def network_data(g: Graph, selection: Graph | None = None, types: set[str] | Non
             "sentence": str(g.value(st, KGO.evidence) or ""),
             "doc": doc_index.get(g.value(st, KGO.source), -1),
             "amount": f"{float(amount):,.0f} {g.value(st, KGO.currency) or ''}".strip() if amount is not None else "",
+            "items": ", ".join(sorted(str(g.value(i, RDFS.label) or "") for i in g.objects(st, KGO.item))),
         })
     source = selection if selection is not None else g
     edges = []
@@ -167,7 +168,7 @@ def _mention_sentences(g: Graph, node: URIRef, doc_index: dict) -> list[dict]:
         start = g.value(m, KGO.start)
         key = (doc, int(start) if start is not None else 0)
         if sentence and sentence not in {v["sentence"] for v in found.values()}:
-            found[key] = {"sentence": sentence, "doc": doc, "amount": ""}
+            found[key] = {"sentence": sentence, "doc": doc, "amount": "", "items": ""}
     return [found[k] for k in sorted(found)][:MENTION_SENTENCES]
 
 

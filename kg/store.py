@@ -259,8 +259,8 @@ def _pack(doc: Document, mentions: list[Mention], relations: list[Relation]) -> 
 def _unpack(blob: bytes) -> tuple[list[Mention], list[Relation]]:
     data = json.loads(zlib.decompress(blob))
     mentions = [Mention(**m) for m in data["mentions"]]
-    relations = [Relation(**{**r, "subject": Mention(**r["subject"]), "object": Mention(**r["object"])})
-                 for r in data["relations"]]
+    relations = [Relation(**{**r, "subject": Mention(**r["subject"]), "object": Mention(**r["object"]),
+                             "items": tuple(r.get("items", ()))}) for r in data["relations"]]
     return mentions, relations
 
 

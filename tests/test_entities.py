@@ -209,3 +209,24 @@ def test_a_code_name_is_a_group_not_a_place(mentions):
 def test_a_ministry_with_its_complement_is_an_actor(mentions):
     found = {m.text for m in mentions("Le Ministère de la Défense a confirmé la frappe.")}
     assert "Ministère de la Défense" in found, found
+
+
+@pytest.mark.parametrize("text,equipment", [
+    ("Les États-Unis ont livré des missiles Patriot à l'Ukraine.", "Patriot"),
+    ("Berlin enverra des véhicules blindés Marder et Puma à Kiev.", "Puma"),
+    ("La France a livré des systèmes de défense antiaérienne Crotale à l'Ukraine.", "Crotale"),
+    ("La Russie a tiré le missile balistique « Orechnik » sur Dnipro.", "Orechnik"),
+])
+def test_equipment_is_not_an_actor(text, equipment, mentions):
+    assert equipment not in {m.text for m in mentions(text)}
+
+
+def test_a_name_the_document_called_equipment_is_not_an_actor_later_in_it(mentions):
+    ms = mentions("Les États-Unis ont livré des missiles Patriot à l'Ukraine. Les Patriot protègent Kiev.")
+    assert "Patriot" not in {m.text for m in ms}
+
+
+def test_a_delivery_statement_names_the_equipment_it_delivers(relations):
+    rs = [r for r in relations("Les États-Unis ont livré des missiles Patriot à l'Ukraine.")
+          if r.predicate in ("funds", "supports")]
+    assert rs and all(r.items == ("Patriot",) for r in rs), rs

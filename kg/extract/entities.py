@@ -46,6 +46,7 @@ class Segment:
     sent_starts: list[int]
     sent_texts: list[str]  # each sentence's text, stripped
     matches: list[tuple[str, int, int]] | None = None  # gazetteer phrase matches, found on first use
+    equipment: list[tuple[int, int, str]] | None = None  # equipment names (find_equipment), found on first use
 
     def span_text(self, s: int, e: int) -> str:
         """``doc[s:e].text``, without making the Span and its Tokens."""
@@ -576,12 +577,67 @@ def _acronyms(seg: Segment, chosen: list[Cand]) -> list[Cand]:
     return sorted(out, key=lambda c: c.start)
 
 
+def _equipment_run(toks: list[Token], j: int) -> int:
+    """The end of an equipment name starting at token j: capitalised words and codes ("Patriot", "F-16",
+    "S-400"), hyphen and digits included when written without spaces."""
+    k = j
+    while k < len(toks) and not (k > j and _breaks(toks, k)):
+        t = toks[k]
+        glued = k > j and not toks[k - 1].whitespace_
+        if (t.text[:1].isupper() and any(ch.isalnum() for ch in t.text)) or \
+                (glued and (t.text == "-" or t.text.isdigit()) and k + 1 <= len(toks)):
+            k += 1
+            continue
+        break
+    while k > j and toks[k - 1].text == "-":
+        k -= 1
+    return k
+
+
+def find_equipment(seg: Segment, lex: Lexicon) -> list[tuple[int, int, str]]:
+    """Equipment and weapon systems named after an equipment noun ("des missiles Patriot", "des véhicules
+    blindés Stryker et Bradley"), with the names coordinated with them: (start, end, name), found once."""
+    if seg.equipment is not None:
+        return seg.equipment
+    toks, nouns, out = seg.toks, lex.rules.equipment_nouns, []
+    for i, t in enumerate(toks):
+        if not t.is_lower or not (seg.lowers[i] in nouns or seg.lemma_lows[i] in nouns):
+            continue
+        j = i + 1
+        # "véhicules blindés Stryker", "systèmes de défense antiaérienne Patriot", "systèmes d'artillerie Himars"
+        while j < len(toks) and j - i <= 5 and toks[j].is_lower and (
+                toks[j].pos_ == "ADJ" or toks[j].dep_ == "amod" or toks[j].lower_ in ("de", "d'", "d’") and j + 1 < len(toks)
+                and toks[j + 1].pos_ == "NOUN" and toks[j + 1].is_lower or toks[j].pos_ == "NOUN" and
+                toks[j - 1].lower_ in ("de", "d'", "d’")):
+            j += 1
+        if j < len(toks) and toks[j].text in _QUOTES:  # le missile balistique « Orechnik »
+            close = _closing(toks, j, len(toks))
+            if close is not None and close == j + 2:
+                out.append((j + 1, j + 2, seg.span_text(j + 1, j + 2)))
+            continue
+        e = _equipment_run(toks, j) if j < len(toks) and not _breaks(toks, j) else j
+        if e == j:
+            continue
+        found = [(j, e)]
+        for k in range(e, min(len(toks), e + 12)):  # "Stryker et Bradley": the names coordinated with it
+            if _breaks(toks, k):
+                break
+            if toks[k].dep_ == "conj" and j <= toks[k].head.i < e and toks[k].text[:1].isupper():
+                found.append((k, _equipment_run(toks, k)))
+        out += [(a, b, seg.span_text(a, b)) for a, b in found if b > a]
+    seg.equipment = out
+    return out
+
+
 def find_mentions(seg: Segment, lex: Lexicon) -> list[Cand]:
     """All actor candidates of one parsed segment, non-overlapping, in text order."""
     adj_index = _adjectives(lex)
     cands = _gazetteer(seg, lex) + _demonyms(seg, lex, adj_index) + _national_actors(seg, lex, adj_index)
     name_index = _name_index(lex)
     cands += [_relabel_known(c, seg, lex, name_index) for c in _ner(seg, lex) + _named_by_class_noun(seg, lex)]
+    equipment = find_equipment(seg, lex)
+    if equipment:  # "des missiles Patriot": equipment, not an actor
+        cands = [c for c in cands if not any(c.start < e and s < c.end for s, e, _ in equipment)]
     return _acronyms(seg, _select(cands))
 
 

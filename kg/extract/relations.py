@@ -16,7 +16,7 @@ from spacy.tokens import Doc, Span, Token
 
 from kg.extract.candidates import Candidate, sentence_candidates
 from kg.extract.decide import SIGNATURE as _SIGNATURE
-from kg.extract.entities import Segment, adjectives, description_matches, find_mentions
+from kg.extract.entities import Segment, adjectives, description_matches, find_equipment, find_mentions
 from kg.extract.grammar import (continuation, expand, governor, is_passive, lemma_in, lemma_key, money_near,
                               negated_or_alleged, parse_money, prep, prep_args, subject_tokens)
 from kg.lexicon import Lexicon, coarse, norm
@@ -55,6 +55,7 @@ class DocumentExtractor:
         self.lex = lex
         self.collect = collect  # keep every candidate with its features (for training)
         self.candidates: list[tuple[Candidate, str, int]] = []
+        self._equipment: set[str] = set()  # equipment names seen so far in the document
         self.rules = lex.rules
         self._title_prefixes = _prefixes(lex.rules.titles)
         self.adj_index = adjectives(lex)  # cached: built once per lexicon, not per document
@@ -87,6 +88,9 @@ class DocumentExtractor:
     def _segment_mentions(self, seg: Segment, base: int) -> dict[int, Mention]:
         sd = seg.doc
         cands = find_mentions(seg, self.lex)
+        # a name the document has called equipment ("des missiles Patriot") is equipment wherever it says it
+        self._equipment |= {norm(name) for _, _, name in find_equipment(seg, self.lex)}
+        cands = [c for c in cands if norm(seg.span_text(c.start, c.end)) not in self._equipment]
         strong = {m.gaz_id for m in self.mentions if m.gaz_id and m.source != "gazetteer-weak"}
         strong |= {c.gaz_id for c in cands if c.gaz_id and c.source != "gazetteer-weak"}
         tok2m: dict[int, Mention] = {}
@@ -202,6 +206,8 @@ class DocumentExtractor:
             return
         self._emitted.add(key)
         amount, currency = (money if money and pred == "funds" else (None, None))
+        items = tuple(sorted({name for s, _, name in find_equipment(view.seg, self.lex)
+                              if sent.start <= s < sent.end})) if pred in ("funds", "supports") else ()
         if confidence is None:
             confidence = self.lex.model.rule_confidence if self.lex.model is not None else 1.0
             if self.lex.min_confidence is not None and confidence < self.lex.min_confidence:
@@ -209,7 +215,7 @@ class DocumentExtractor:
         self.relations.append(Relation(subject=subj, predicate=pred, object=obj, doc_id=self.document.doc_id,
                                        sentence=view.text, sent_start=view.base + sent.start_char,
                                        sent_end=view.base + sent.end_char, rule=rule, amount=amount,
-                                       currency=currency, confidence=confidence))
+                                       currency=currency, confidence=confidence, items=items))
 
     # ---- the learned decision ------------------------------------------------------------
     def model_rules(self, view: _SentenceView, first_relation: int) -> None:

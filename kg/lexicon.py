@@ -216,6 +216,15 @@ class Rules:
     army_nouns: frozenset[str] = frozenset()
     generic_words: frozenset[str] = frozenset()
     equipment_nouns: frozenset[str] = frozenset()
+    alias_markers: tuple[tuple[str, ...], ...] = ()  # word sequences, longest first
+    real_name_markers: tuple[tuple[str, ...], ...] = ()
+
+
+def _word_sequences(phrases: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """Phrases as lower-case word sequences the way spaCy's French tokenizer splits them ("d'" apart), longest
+    first so "également connu sous le nom de" is tried before "connu sous le nom de"."""
+    seqs = {tuple(re.sub(r"([dl]['’])", r"\1 ", norm(p)).split()) for p in phrases}
+    return tuple(sorted(seqs, key=lambda s: (-len(s), s)))
 
 
 def _check_pred(p: Any, path: str, line: int) -> str:
@@ -293,6 +302,8 @@ def parse_rules(path: str, text: str) -> Rules:
         army_nouns=frozenset(_as_tuple(d.get("army_nouns"), path, top, "army_nouns")),
         generic_words=frozenset(norm(x) for x in _as_tuple(d.get("generic_words"), path, top, "generic_words")),
         equipment_nouns=frozenset(_as_tuple(d.get("equipment_nouns"), path, top, "equipment_nouns")),
+        alias_markers=_word_sequences(_as_tuple(d.get("alias_markers"), path, top, "alias_markers")),
+        real_name_markers=_word_sequences(_as_tuple(d.get("real_name_markers"), path, top, "real_name_markers")),
     )
 
 

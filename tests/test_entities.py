@@ -230,3 +230,15 @@ def test_a_delivery_statement_names_the_equipment_it_delivers(relations):
     rs = [r for r in relations("Les États-Unis ont livré des missiles Patriot à l'Ukraine.")
           if r.predicate in ("funds", "supports")]
     assert rs and all(r.items == ("Patriot",) for r in rs), rs
+
+
+@pytest.mark.parametrize("text,nickname,name", [
+    ("La milice obéit à Ahmed Salim Kordo, dit « Le Faucon », selon l'ONU.", "Le Faucon", "Ahmed Salim Kordo"),
+    ("Le chef rebelle Paul Kagoma, surnommé Lion, a été arrêté.", "Lion", "Paul Kagoma"),
+    ("Faucon, de son vrai nom Ahmed Salim Kordo, dirige la milice.", "Faucon", "Ahmed Salim Kordo"),
+    ("Ali KORDO (également connu sous le nom d’Ali Salim Kordo) est visé.", "Ali Salim Kordo", "Ali KORDO"),
+])
+def test_a_nickname_the_text_declares_names_the_same_person(text, nickname, name, mentions):
+    by_text = {m.text: m for m in mentions(text)}
+    assert nickname in by_text and by_text[nickname].name == by_text[name].name, \
+        [(m.text, m.name) for m in by_text.values()]

@@ -458,14 +458,26 @@ def _overlaps(a: Cand, b: Cand) -> bool:
     return a.start < b.end and b.start < a.end
 
 
-def _select(cands: list[Cand]) -> list[Cand]:
-    """Non-overlapping candidates: longer spans first, gazetteer before NER on ties."""
+def _select(cands: list[Cand], seg: Segment | None = None) -> list[Cand]:
+    """Non-overlapping candidates: longer spans first, gazetteer before NER on ties. Two person names the
+    NER found side by side ("Mohamed" + "Hamdan Daglo") are one name."""
     prio = {"gazetteer": 0, "pattern": 1, "demonym": 2, "class": 3, "gazetteer-weak": 4, "ner": 5}
     chosen: list[Cand] = []
     for c in sorted(cands, key=lambda c: (-(c.end - c.start), prio[c.source], c.start)):
         if not any(_overlaps(c, o) for o in chosen):
             chosen.append(c)
-    return sorted(chosen, key=lambda c: c.start)
+    chosen.sort(key=lambda c: c.start)
+    if seg is None:
+        return chosen
+    out: list[Cand] = []
+    for c in chosen:
+        prev = out[-1] if out else None
+        if prev is not None and prev.end == c.start and prev.source == c.source == "ner" \
+                and prev.etype == c.etype == "Person" and seg.toks[prev.end - 1].whitespace_:
+            out[-1] = replace(prev, end=c.end, name=seg.span_text(prev.start, c.end))
+        else:
+            out.append(c)
+    return out
 
 
 _OF = re.compile(r"^(?:de la |de l'|du |des |de |d')")
@@ -629,6 +641,69 @@ def find_equipment(seg: Segment, lex: Lexicon) -> list[tuple[int, int, str]]:
     return out
 
 
+def _marker_at(seg: Segment, i: int, markers: tuple[tuple[str, ...], ...]) -> int | None:
+    """The index just after one of ``markers`` (word sequences) starting at token i, if one does."""
+    for words in markers:
+        if tuple(seg.norms[i:i + len(words)]) == words:
+            return i + len(words)
+    return None
+
+
+def _declared_names(seg: Segment, lex: Lexicon, chosen: list[Cand]) -> list[Cand]:
+    """Another name the text gives the actor it has just named: "Mohamed Hamdan Daglo, dit « Hemetti »",
+    "X, surnommé Y", "X (également connu sous le nom d'Y)" make Y an alias of X; "Y, de son vrai nom X" makes
+    the nickname Y an alias of the real name X. Either way one actor, under its real name."""
+    toks, out = seg.toks, list(chosen)
+    by_start = {c.start: c for c in chosen}
+    for host in chosen:
+        if host.source == "acronym":
+            continue
+        i = host.end
+        while i < len(toks) and toks[i].text in (",", "("):
+            i += 1
+        for markers, real_first in ((lex.rules.alias_markers, True), (lex.rules.real_name_markers, False)):
+            j = _marker_at(seg, i, markers) if i < len(toks) else None
+            if j is None:
+                continue
+            if j < len(toks) and toks[j].text in _QUOTES:
+                j += 1
+            other = by_start.get(j)
+            if other is None:
+                e = j
+                while e < len(toks) and e - j < 4 and _name_start(toks[e]) and toks[e].is_alpha:
+                    e += 1
+                if e == j:
+                    break
+                other = Cand(j, e, seg.span_text(j, e), host.etype, None, "ner")
+            if coarse(other.etype) != coarse(host.etype) and other.source not in ("ner", "class"):
+                break
+            real, nick = (host, other) if real_first else (other, host)
+            out = [c for c in out if c is not nick and c is not other]
+            if real is other:
+                out.append(real)
+            out.append(Cand(nick.start, nick.end, real.name, real.etype, real.gaz_id, "acronym", key=real.key,
+                            alias_of=real.start))
+            break
+    for real in chosen:  # "Faucon, de son vrai nom X": a nickname the NER did not take for a name
+        if real.etype != "Person" or real.source == "acronym":
+            continue
+        for words in lex.rules.real_name_markers:
+            m = real.start - len(words)
+            if m < 1 or tuple(seg.norms[m:real.start]) != words:
+                continue
+            e = m
+            while e > 0 and toks[e - 1].text in (",", "»", '"', "”"):
+                e -= 1
+            b = e
+            while b > 0 and e - b < 3 and toks[b - 1].is_alpha and _name_start(toks[b - 1]):
+                b -= 1
+            if b < e and not any(_overlaps(Cand(b, e, "", "", None, ""), c) for c in out):
+                out.append(Cand(b, e, real.name, real.etype, real.gaz_id, "acronym", key=real.key,
+                                alias_of=real.start))
+            break
+    return sorted(out, key=lambda c: c.start)
+
+
 def find_mentions(seg: Segment, lex: Lexicon) -> list[Cand]:
     """All actor candidates of one parsed segment, non-overlapping, in text order."""
     adj_index = _adjectives(lex)
@@ -638,7 +713,7 @@ def find_mentions(seg: Segment, lex: Lexicon) -> list[Cand]:
     equipment = find_equipment(seg, lex)
     if equipment:  # "des missiles Patriot": equipment, not an actor
         cands = [c for c in cands if not any(c.start < e and s < c.end for s, e, _ in equipment)]
-    return _acronyms(seg, _select(cands))
+    return _declared_names(seg, lex, _acronyms(seg, _select(cands, seg)))
 
 
 @lru_cache(maxsize=4)

@@ -44,6 +44,15 @@ def test_a_countrys_forces_and_troops_are_its_army(mentions):
     assert ("armée rwandaise", "MilitaryOrganization") in _names(ms)
 
 
+@pytest.mark.parametrize("text,name", [
+    ("L'armée du Mali a repris Kidal.", "armée malienne"),
+    ("L'armée de l'air ukrainienne a abattu un drone.", "armée de l'air ukrainienne"),
+    ("Il commande les forces terrestres de la Lettonie.", "forces terrestres lettonnes"),
+])
+def test_a_national_army_or_service_is_named_by_its_country_or_adjective(text, name, mentions):
+    assert name in {m.name for m in mentions(text) if m.etype == "MilitaryOrganization"}
+
+
 def test_demonym_names_its_country(mentions):
     ms = mentions("Les États-Unis forment les Ukrainiens.")
     assert any(m.text == "Ukrainiens" and m.name == "Ukraine" for m in ms)

@@ -16,7 +16,7 @@ from functools import lru_cache
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 
-from kg.lexicon import Lexicon, coarse, feminine, norm
+from kg.lexicon import Lexicon, coarse, feminine, inflect, norm
 
 _NER_TYPES = {"PER": "Person", "LOC": "Place", "ORG": "Organization"}
 _ORG_WORDS = {"group", "media", "groupe", "commandement", "conseil", "agence", "ministère", "armée",
@@ -144,6 +144,24 @@ def _demonyms(seg: Segment, lex: Lexicon, adj_index: dict[str, str]) -> list[Can
     return out
 
 
+def _country_after(seg: Segment, lex: Lexicon, i: int) -> tuple[str, int] | None:
+    """A country with a nationality adjective named by "de" / "du" / "de la" / "d'" at token i: its id and the
+    end of its name."""
+    lowers = seg.lowers
+    if i >= len(lowers) or lowers[i] not in ("de", "du", "d'", "d’"):
+        return None
+    j = i + 1
+    if lowers[i] == "de" and j < len(lowers) and lowers[j] in ("la", "l'", "l’"):
+        j += 1
+    _, info, _ = _matcher(id(lex), lex, seg.doc.vocab)
+    for label, s, e in _matches(seg, lex):
+        if s == j and label in info and not info[label][2]:
+            entry = lex.gazetteer.entries[info[label][0]]
+            if entry.type == "Country" and entry.adjectives:
+                return entry.id, e
+    return None
+
+
 def _national_actors(seg: Segment, lex: Lexicon, adj_index: dict[str, str]) -> list[Cand]:
     """Lowercase actors: head noun + nationality adjective ("l'armée russe", "forces armées ukrainiennes")."""
     out = []
@@ -155,17 +173,21 @@ def _national_actors(seg: Segment, lex: Lexicon, adj_index: dict[str, str]) -> l
             continue
         t = toks[i]
         for head in heads:
-            words = head.split()
-            seg = toks[t.i:t.i + len(words)]
-            if len(seg) < len(words) or [w.lower_ for w in seg] != words:
+            words = _head_words(head)
+            span = toks[t.i:t.i + len(words)]
+            if len(span) < len(words) or [w.lower_ for w in span] != words:
                 continue
             adj_i = t.i + len(words)
-            if adj_i >= len(toks) or norm(toks[adj_i].text) not in adj_index:
-                continue
-            gid = adj_index[norm(toks[adj_i].text)]
             etype = lex.rules.national_actors[head]
+            if adj_i < len(toks) and norm(toks[adj_i].text) in adj_index:
+                gid = adj_index[norm(toks[adj_i].text)]
+                end = adj_i + 1
+            elif etype != "GovernmentOrganization" and (of := _country_after(seg, lex, adj_i)) is not None:
+                gid, end = of  # "l'armée du Mali", "les forces terrestres de la Lettonie"
+                adj_i = end - 1
+            else:
+                continue
             adj = lex.gazetteer.entries[gid].adjectives[0]
-            end = adj_i + 1
             if etype == "GovernmentOrganization":  # ministère russe de la Défense
                 j = end
                 if j < len(toks) and toks[j].lower_ in ("de", "des", "du"):
@@ -179,7 +201,10 @@ def _national_actors(seg: Segment, lex: Lexicon, adj_index: dict[str, str]) -> l
                 key = f"org:{norm(name)}"
             else:
                 army = head in lex.rules.army_nouns
-                name = f"{'armée' if army else head} {feminine(adj)}"
+                forms = inflect(adj)  # masculine, feminine, then their plurals (or one form and its plural)
+                plural = not army and head.split()[-1].endswith("s")
+                form = (forms[-1] if plural else feminine(adj)) if len(forms) > 2 else forms[-1 if plural else 0]
+                name = f"{'armée' if army else head} {form}"
                 key = f"army:{gid}" if army else f"org:{norm(name)}"
             known = _name_index(lex).get(norm(name))
             if known:  # "les forces russes" is the gazetteer's "armée russe"
@@ -721,13 +746,18 @@ def _adjectives_cached(lex_id: int, lex: Lexicon) -> dict[str, str]:
     return lex.gazetteer.adjective_index()
 
 
+def _head_words(head: str) -> list[str]:
+    """A head as the tokenizer splits it: "armée de l'air" -> armée, de, l', air."""
+    return re.sub(r"([dl]['’])", r"\1 ", head).split()
+
+
 @lru_cache(maxsize=4)
 def _heads_by_first_word(lex: Lexicon) -> dict[str, tuple[str, ...]]:
     """National-actor head nouns by their first word, longest first, so each token is tried only
     against the heads that can start there."""
     out: dict[str, list[str]] = {}
-    for head in sorted(lex.rules.national_actors, key=lambda h: -len(h.split())):
-        out.setdefault(head.split()[0], []).append(head)
+    for head in sorted(lex.rules.national_actors, key=lambda h: (-len(_head_words(h)), h)):
+        out.setdefault(_head_words(head)[0], []).append(head)
     return {k: tuple(v) for k, v in out.items()}
 
 

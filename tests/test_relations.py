@@ -153,3 +153,15 @@ def test_relation_keeps_sentence_and_offsets(relations):
     assert r.sentence == "La Pologne soutient l'Ukraine."
     assert text[r.sent_start:r.sent_end] == r.sentence
     assert r.rule == "verb:soutenir"
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("La réunion s'est tenue à Bruxelles, Belgique, ce lundi.", ("Bruxelles", "locatedIn", "Belgique")),
+    ("Les combats font rage à Bakhmout (est de l'Ukraine) depuis l'été.", ("Bakhmout", "locatedIn", "Ukraine")),
+])
+def test_a_place_and_its_country_side_by_side_give_located_in(text, expected, triples):
+    assert expected in triples(text)
+
+
+def test_a_list_of_places_states_no_location(triples):
+    assert not any(p == "locatedIn" for _, p, _ in triples("Des frappes ont visé Kharkiv, Kiev, Pologne et Hongrie."))

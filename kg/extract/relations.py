@@ -435,6 +435,26 @@ class DocumentExtractor:
                         if coarse(c.etype) == "Place" and c.etype not in ("Country", "Continent", "Region"):
                             self._emit(view, b if coarse(b.etype) == "Organization" else m, "locatedIn", c,
                                        "apposition:locatedIn")
+            if nxt.text == "(" and coarse(m.etype) == "Place" and m.etype not in ("Country", "Continent"):
+                # "Bakhmout (est de l'Ukraine)": a direction of a country, in parentheses
+                j = e + 1
+                if j < sent.end and norm(toks[j].text) in self.rules.compass_words:
+                    j += 1
+                    while j < sent.end and toks[j].lower_ in ("de", "du", "d'", "d’", "la", "l'", "l’"):
+                        j += 1
+                    b = view.tok2m.get(j)
+                    if b is not None and b.etype == "Country" and tok_end[id(b)] < sent.end \
+                            and toks[tok_end[id(b)]].text == ")":
+                        self._emit(view, m, "locatedIn", b, "paren:locatedIn")
+            if nxt.text == "," and e + 1 in view.tok2m and coarse(m.etype) == "Place" \
+                    and m.etype not in ("Country", "Continent", "Region"):
+                # "à Bruxelles, Belgique," / "Mons, Belgique.": a place and its country, not a list of places
+                b = view.tok2m[e + 1]
+                be, ms_ = tok_end[id(b)], tok_start[id(m)]
+                if b.etype == "Country" and (be >= sent.end or toks[be].text in (",", ".", ")", ";", ":")) \
+                        and (ms_ == sent.start or toks[ms_ - 1].text != ",") \
+                        and (be >= sent.end or be + 1 >= sent.end or toks[be + 1].lower_ not in ("et", "ou")):
+                    self._emit(view, m, "locatedIn", b, "apposition:locatedIn")
             if nxt.lower_ in ("en", "au", "aux") and e + 1 in view.tok2m:
                 b = view.tok2m[e + 1]
                 if coarse(m.etype) == "Place" and m.etype not in ("Country", "Continent", "Region") \

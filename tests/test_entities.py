@@ -53,6 +53,16 @@ def test_a_national_army_or_service_is_named_by_its_country_or_adjective(text, n
     assert name in {m.name for m in mentions(text) if m.etype == "MilitaryOrganization"}
 
 
+@pytest.mark.parametrize("text,name", [
+    ("Le ministère des Affaires étrangères estonien a convoqué l'ambassadeur.",
+     "ministère estonien des Affaires étrangères"),
+    ("Le ministère de la Défense polonais a confirmé.", "ministère polonais de la Défense"),
+    ("Le ministère polonais de la Défense a confirmé.", "ministère polonais de la Défense"),
+])
+def test_a_national_ministry_has_one_name_whichever_side_its_adjective_is(text, name, mentions):
+    assert name in {m.name for m in mentions(text)}
+
+
 def test_demonym_names_its_country(mentions):
     ms = mentions("Les États-Unis forment les Ukrainiens.")
     assert any(m.text == "Ukrainiens" and m.name == "Ukraine" for m in ms)
@@ -154,6 +164,8 @@ def test_a_name_after_a_rank_is_not_the_class_nouns(mentions):
 @pytest.mark.parametrize("text,org,person", [
     ("Le chef de l'Otan Mark Rutte a salué l'accord.", "OTAN", "Mark Rutte"),
     ("Le porte-parole du Kremlin Dmitri Peskov a démenti.", "Kremlin", "Dmitri Peskov"),
+    ("La Cheffe de la Diplomatie européenne Kaja Kallas a condamné l'attaque.", "Diplomatie européenne",
+     "Kaja Kallas"),
     ("Le président du groupe Wagner Evgueni Prigojine a parlé.", "Groupe Wagner", "Evgueni Prigojine"),
 ])
 def test_a_persons_name_glued_to_an_organisations_is_split_off(text, org, person, mentions):

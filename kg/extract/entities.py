@@ -179,9 +179,17 @@ def _national_actors(seg: Segment, lex: Lexicon, adj_index: dict[str, str]) -> l
                 continue
             adj_i = t.i + len(words)
             etype = lex.rules.national_actors[head]
+            after = _complement_end(toks, adj_i, adj_index) if etype == "GovernmentOrganization" else adj_i
             if adj_i < len(toks) and norm(toks[adj_i].text) in adj_index:
                 gid = adj_index[norm(toks[adj_i].text)]
                 end = adj_i + 1
+            elif after > adj_i and after < len(toks) and norm(toks[after].text) in adj_index:
+                # "le ministère des Affaires étrangères estonien" is "le ministère estonien des Affaires étrangères"
+                gid = adj_index[norm(toks[after].text)]
+                adj = lex.gazetteer.entries[gid].adjectives[0]
+                name = " ".join([head, adj] + [w.text for w in toks[adj_i:after]])
+                out.append(_national(lex, t.i, after + 1, name, etype, f"org:{norm(name)}"))
+                break
             elif etype != "GovernmentOrganization" and (of := _country_after(seg, lex, adj_i)) is not None:
                 gid, end = of  # "l'armée du Mali", "les forces terrestres de la Lettonie"
                 adj_i = end - 1
@@ -189,14 +197,7 @@ def _national_actors(seg: Segment, lex: Lexicon, adj_index: dict[str, str]) -> l
                 continue
             adj = lex.gazetteer.entries[gid].adjectives[0]
             if etype == "GovernmentOrganization":  # ministère russe de la Défense
-                j = end
-                if j < len(toks) and toks[j].lower_ in ("de", "des", "du"):
-                    j += 1
-                    if j < len(toks) and toks[j].lower_ in ("la", "l'", "l’"):
-                        j += 1
-                    while j < len(toks) and (toks[j].pos_ in ("NOUN", "PROPN", "ADJ")) and toks[j].is_alpha:
-                        j += 1
-                    end = j
+                end = _complement_end(toks, end, adj_index)
                 name = " ".join([head, adj] + [w.text for w in toks[adj_i + 1:end]])
                 key = f"org:{norm(name)}"
             else:
@@ -206,14 +207,35 @@ def _national_actors(seg: Segment, lex: Lexicon, adj_index: dict[str, str]) -> l
                 form = (forms[-1] if plural else feminine(adj)) if len(forms) > 2 else forms[-1 if plural else 0]
                 name = f"{'armée' if army else head} {form}"
                 key = f"army:{gid}" if army else f"org:{norm(name)}"
-            known = _name_index(lex).get(norm(name))
-            if known:  # "les forces russes" is the gazetteer's "armée russe"
-                entry = lex.gazetteer.entries[known]
-                out.append(Cand(t.i, end, entry.name, entry.type, known, "pattern"))
-            else:
-                out.append(Cand(t.i, end, name, etype, None, "pattern", key=key))
+            out.append(_national(lex, t.i, end, name, etype, key))
             break
     return out
+
+
+def _complement_end(toks: list[Token], j: int, adjectives: dict[str, str]) -> int:
+    """The end of a ministry's complement starting at token j ("de la Défense", "des Affaires étrangères"),
+    or j if there is none; a nationality adjective ends it ("des Affaires étrangères | estonien")."""
+    if j >= len(toks) or toks[j].lower_ not in ("de", "des", "du"):
+        return j
+    k = j + 1
+    if k < len(toks) and toks[k].lower_ in ("la", "l'", "l’"):
+        k += 1
+    start = k
+    while k < len(toks) and toks[k].pos_ in ("NOUN", "PROPN", "ADJ") and toks[k].is_alpha \
+            and (k == start or toks[k].text[:1].isupper() or toks[k].pos_ == "ADJ") \
+            and not (k > start and norm(toks[k].text) in adjectives):
+        k += 1
+    return k if k > start else j
+
+
+def _national(lex: Lexicon, s: int, e: int, name: str, etype: str, key: str) -> Cand:
+    """A national actor's candidate: the gazetteer's entry if it knows the name ("les forces russes" is
+    "armée russe"), else the pattern's name and key."""
+    known = _name_index(lex).get(norm(name))
+    if known:
+        entry = lex.gazetteer.entries[known]
+        return Cand(s, e, entry.name, entry.type, known, "pattern")
+    return Cand(s, e, name, etype, None, "pattern", key=key)
 
 
 def _clean_ner(ent: Span, seg: Segment, lex: Lexicon) -> tuple[int, int] | None:
@@ -306,7 +328,7 @@ def _glued_person(seg: Segment, lex: Lexicon, s: int, e: int) -> int | None:
     while j >= 0 and seg.lowers[j] in ("l'", "l’", "la", "le", "les"):
         j -= 1
     if j >= 1 and seg.lowers[j] in ("de", "du", "des", "d'", "d’", "au", "aux") \
-            and seg.norms[j - 1] in _role_words(lex) and toks[j - 1].is_lower:
+            and seg.norms[j - 1] in _role_words(lex):
         return e - 2
     return None
 

@@ -149,6 +149,12 @@ def test_compass_points_adjectives_and_words_that_name_no_one_are_not_actors(tex
     ("Le quotidien Shibao Ribao a publié l'entretien.", "Shibao Ribao", "MediaOrganization"),
     ("Les otages sont détenus par le « Front de libération des Vallées » depuis mars.",
      "Front de libération des Vallées", "Organization"),
+    ("Un membre de l’association ‘’Tous les enfants à l’école’’ a été reçu.", "Tous les enfants à l’école",
+     "Organization"),
+    ("Le président de l’association «\xa0protégeons la forêt\xa0» a parlé.", "protégeons la forêt", "Organization"),
+    ("La directrice de la société locale \"Xpeng\" a parlé.", "Xpeng", "Company"),
+    ("Selon la présidente de l’Association « Espoir des hommes », la marche aura lieu.", "Espoir des hommes",
+     "Organization"),
 ])
 def test_a_class_noun_gives_the_name_after_it_and_its_type(text, name, etype, mentions):
     found = {m.text: m.etype for m in mentions(text)}

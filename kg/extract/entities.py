@@ -408,14 +408,18 @@ def _named_by_class_noun(seg: Segment, lex: Lexicon) -> list[Cand]:
         cls = classes.get(lowers[i]) or classes.get(seg.lemma_lows[i])
         if cls is None:
             continue
-        if t.text[:1].isupper() and not _ACRONYM.match(t.text):
-            # "« Mouvement de lutte… »": a quoted name that begins with a class noun
-            if i > 0 and toks[i - 1].text in _QUOTES:
-                end = _closing(toks, i - 1, n)
-                if end is not None and not _BAD_CHARS.search(seg.span_text(i, end)):
-                    out.append(Cand(i, end, seg.span_text(i, end), cls, None, "class"))
-            continue
         j = i + 1
+        while j < n and j - i <= 2 and toks[j].pos_ == "ADJ" and toks[j].is_lower and j + 1 < n \
+                and _quoted(toks, j + 1, n) is not None:
+            j += 1  # "la société locale « Xpeng »"
+        if t.text[:1].isupper() and not _ACRONYM.match(t.text):
+            q = _quoted(toks, i - 1, n) if i > 0 else None
+            if q is not None and q[0] == i:  # "« Mouvement de lutte… »": a quoted name starting with a class noun
+                if not _BAD_CHARS.search(seg.span_text(*q)):
+                    out.append(Cand(q[0], q[1], seg.span_text(*q), cls, None, "class"))
+                continue
+            if _quoted(toks, j, n) is None:  # "l'Association « Espoir »" goes on below
+                continue
         if j < n and (lowers[j] in naming or seg.lemma_lows[j] in naming):
             j += 1
         elif cls in _PLACE_CLASSES and j + 1 < n and lowers[j] in ("de", "d'", "d’") and _name_start(toks[j + 1]):
@@ -427,11 +431,15 @@ def _named_by_class_noun(seg: Segment, lex: Lexicon) -> list[Cand]:
             """Whether an unquoted name hangs on the class noun: in "le général d'armée John Allen" it does
             not (a quoted name right after the noun needs no such proof)."""
             return any(i <= toks[x].head.i < j for x in range(a, b)) or a <= t.head.i < b
+        q = _quoted(toks, j, n)
+        if q is not None:
+            # a quoted name may start in lower case after an organisation's class noun ("l'association
+            # « protégeons l'environnement »"), not after a place's
+            if (_name_start(toks[q[0]]) or coarse(cls) == "Organization") \
+                    and not _BAD_CHARS.search(seg.span_text(*q)):
+                out.append(Cand(q[0], q[1], seg.span_text(*q), cls, None, "class"))
+            continue
         if toks[j].text in _QUOTES:
-            end = _closing(toks, j, n)
-            if end is not None and end > j + 1 and _name_start(toks[j + 1]) \
-                    and not _BAD_CHARS.search(seg.span_text(j + 1, end)):
-                out.append(Cand(j + 1, end, seg.span_text(j + 1, end), cls, None, "class"))
             continue
         k = last = j
         while k < n and k - j < _MAX_NAME and not (k > j and _breaks(toks, k)):
@@ -449,6 +457,34 @@ def _named_by_class_noun(seg: Segment, lex: Lexicon) -> list[Cand]:
                 and not _not_a_name(toks[j:last], lex):
             out.append(Cand(j, last, seg.span_text(j, last), cls, None, "class"))
     return out
+
+
+_PAIRED = {("‘", "’"): ("’", "’"), ("‘", "‘"): ("’", "’"), ("'", "'"): ("'", "'")}
+
+
+def _quoted(toks: list[Token], q: int, n: int) -> tuple[int, int] | None:
+    """The name between quotes opening at token q ("« X »", '"X"', "“X”", "‘’X’’"), spaces trimmed:
+    (start, end) tokens, or None."""
+    if q < 0 or q >= n:
+        return None
+    pair = (toks[q].text, toks[q + 1].text) if q + 1 < n else None
+    if pair in _PAIRED:
+        close, start = _PAIRED[pair], q + 2
+    elif toks[q].text in _QUOTES:
+        close, start = (_QUOTES[toks[q].text],), q + 1
+    else:
+        return None
+    while start < n and toks[start].is_space:
+        start += 1
+    for k in range(start, min(n, start + _MAX_NAME + 2)):
+        if tuple(x.text for x in toks[k:k + len(close)]) == close or (len(close) == 2 and toks[k].text == "".join(close)):
+            end = k
+            while end > start and toks[end - 1].is_space:
+                end -= 1
+            return (start, end) if end > start else None
+        if _breaks(toks, k) and k > start or (toks[k].text in _QUOTES.values() and len(close) == 1):
+            return None
+    return None
 
 
 def _closing(toks: list[Token], q: int, n: int) -> int | None:

@@ -168,6 +168,8 @@ def entity_triples(e: Entity, node: URIRef) -> Iterator[Triple]:
         yield node, _ALT_LABEL, text_literal(a)
     if e.qid:
         yield node, OWL.sameAs, WD[e.qid]
+    if e.key.startswith("geo:"):  # a city GeoNames knows (kg/data/cities.tsv)
+        yield node, OWL.sameAs, URIRef(f"https://sws.geonames.org/{int(e.key[4:])}/")
 
 
 def mention_triples(m: Mention, node: URIRef) -> Iterator[Triple]:

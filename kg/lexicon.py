@@ -70,6 +70,27 @@ def _packaged(name: str) -> tuple[str, str]:
     return str(res), res.read_text(encoding="utf-8")
 
 
+@lru_cache(maxsize=1)
+def cities() -> dict[str, int]:
+    """GeoNames cities of at least 50,000 people by each of their names (kg/data/cities.tsv, made by
+    tools/make_cities.py): normalised name -> GeoNames id. A name two cities share is kept for the larger only
+    if it has five times the people of the other, else dropped: "Alexandria" is no one city."""
+    _, text = _packaged("cities.tsv")
+    best: dict[str, list[tuple[int, int]]] = {}
+    for line in text.splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        gid, _, pop, names = line.split("\t")
+        for n in {norm(x) for x in names.split("|")}:
+            best.setdefault(n, []).append((int(pop), int(gid)))
+    out = {}
+    for n, found in best.items():
+        found.sort(reverse=True)
+        if len(found) == 1 or found[0][0] >= 5 * found[1][0]:
+            out[n] = found[0][1]
+    return out
+
+
 @lru_cache(maxsize=500_000)  # called for every token by several rules; texts repeat a lot
 def norm(text: str) -> str:
     """Comparison key for names: accents, case, apostrophes and spacing ignored."""

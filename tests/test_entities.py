@@ -269,3 +269,33 @@ def test_a_nickname_the_text_declares_names_the_same_person(text, nickname, name
     by_text = {m.text: m for m in mentions(text)}
     assert nickname in by_text and by_text[nickname].name == by_text[name].name, \
         [(m.text, m.name) for m in by_text.values()]
+
+
+def test_a_city_spelled_two_ways_is_one_city_with_its_geonames_id(mentions):
+    ms = [m for t in ("Les combats continuent à Bakhmout.", "Les forces russes sont entrées à Bakhmut.")
+          for m in mentions(t)]
+    cities = [m for m in ms if m.text in ("Bakhmout", "Bakhmut")]
+    assert len(cities) == 2 and all(m.etype == "City" for m in cities), [(m.text, m.etype) for m in ms]
+    assert len(set(mention_keys(cities).values())) == 1
+
+
+def test_a_person_named_like_a_city_stays_a_person(mentions):
+    found = {m.text: m.etype for m in mentions("Florence Dupont a rencontré le ministre à Lyon.")}
+    assert found.get("Florence Dupont") == "Person", found
+
+
+def test_cities_tsv_lists_geonames_cities_with_their_ids():
+    from kg.lexicon import cities
+    c = cities()
+    assert c["bakhmut"] == c["bakhmout"] and c["le caire"] == c["cairo"]
+
+
+def test_a_geonames_city_is_the_same_as_its_geonames_page(tmp_path, nlp):
+    from rdflib import OWL
+
+    from kg.pipeline import build
+
+    (tmp_path / "a.txt").write_text("Combats\n\nLes combats continuent à Bakhmout, selon Kiev.\n", encoding="utf-8")
+    g = build([str(tmp_path / "a.txt")]).graph
+    assert any(str(o) == "https://sws.geonames.org/713174/" for o in g.objects(None, OWL.sameAs)), \
+        sorted(str(o) for o in g.objects(None, OWL.sameAs))

@@ -16,7 +16,7 @@ from functools import lru_cache
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 
-from kg.lexicon import Lexicon, coarse, feminine, inflect, norm
+from kg.lexicon import Lexicon, cities, coarse, feminine, inflect, norm
 
 _NER_TYPES = {"PER": "Person", "LOC": "Place", "ORG": "Organization"}
 _ORG_WORDS = {"group", "media", "groupe", "commandement", "conseil", "agence", "ministère", "armée",
@@ -627,6 +627,15 @@ def _parenthesised(toks: list[Token], i: int) -> int | None:
     return None
 
 
+def _city(c: Cand) -> Cand:
+    """A place the NER found whose name is a GeoNames city's (kg.lexicon.cities) is that city: typed City,
+    and resolved by its GeoNames id, so "Bakhmout" and "Bakhmut" are one actor."""
+    if c.source not in ("ner", "class") or c.etype not in ("Place", "City") or c.key is not None:
+        return c
+    gid = cities().get(norm(c.name))
+    return replace(c, etype="City", key=f"geo:{gid}") if gid is not None else c
+
+
 def _acronyms(seg: Segment, chosen: list[Cand]) -> list[Cand]:
     """"Nom complet (SIGLE)": the acronym names the same organisation or country ("les Émirats arabes unis
     (EAU)"), or person when quoted as a nickname ("Mohammed Ben Zayed (« MBZ »)"); the full name spans the
@@ -792,7 +801,7 @@ def find_mentions(seg: Segment, lex: Lexicon) -> list[Cand]:
     adj_index = _adjectives(lex)
     cands = _gazetteer(seg, lex) + _demonyms(seg, lex, adj_index) + _national_actors(seg, lex, adj_index)
     name_index = _name_index(lex)
-    cands += [_relabel_known(c, seg, lex, name_index) for c in _ner(seg, lex) + _named_by_class_noun(seg, lex)]
+    cands += [_city(_relabel_known(c, seg, lex, name_index)) for c in _ner(seg, lex) + _named_by_class_noun(seg, lex)]
     equipment = find_equipment(seg, lex)
     if equipment:  # "des missiles Patriot": equipment, not an actor
         cands = [c for c in cands if not any(c.start < e and s < c.end for s, e, _ in equipment)]

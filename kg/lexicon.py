@@ -81,7 +81,7 @@ def cities() -> dict[str, int]:
         if line.startswith("#") or not line.strip():
             continue
         gid, _, pop, names = line.split("\t")
-        for n in {norm(x) for x in names.split("|")}:
+        for n in names.split("|"):  # already normalised by the generator
             best.setdefault(n, []).append((int(pop), int(gid)))
     out = {}
     for n, found in best.items():

@@ -299,3 +299,17 @@ def test_a_geonames_city_is_the_same_as_its_geonames_page(tmp_path, nlp):
     g = build([str(tmp_path / "a.txt")]).graph
     assert any(str(o) == "https://sws.geonames.org/713174/" for o in g.objects(None, OWL.sameAs)), \
         sorted(str(o) for o in g.objects(None, OWL.sameAs))
+
+
+@pytest.mark.parametrize("text,acronym,name", [
+    ("Les FSR (Forces de soutien rapide) ont attaqué la ville.", "FSR", "Forces de soutien rapide"),
+    ("Le CNSP (Conseil national pour la sauvegarde de la patrie) a pris le pouvoir.", "CNSP",
+     "Conseil national pour la sauvegarde de la patrie"),
+])
+def test_an_acronym_followed_by_its_expansion_names_the_whole_name(text, acronym, name, mentions):
+    by_text = {m.text: m for m in mentions(text)}
+    assert acronym in by_text and name in by_text and by_text[acronym].name == name, by_text
+
+
+def test_a_lower_case_expansion_is_not_an_actor(mentions):
+    assert {m.text for m in mentions("Le PIB (produit intérieur brut) a baissé en France.")} == {"France"}

@@ -615,6 +615,35 @@ def _glued_acronyms(seg: Segment, chosen: list[Cand]) -> list[Cand]:
     return out
 
 
+_FUNCTION_WORDS = {"de", "du", "des", "d'", "d’", "la", "le", "les", "l'", "l’", "pour", "et", "en", "au", "aux",
+                   "à", "sur"}
+
+
+def _loose_initials(words: list[str]) -> str:
+    """"Forces de soutien rapide" -> "FSR": the first letters of the words that are not function words."""
+    return "".join(p[0] for w in words if w.lower() not in _FUNCTION_WORDS for p in w.split("-") if p).upper()
+
+
+def _expanded_acronyms(seg: Segment, chosen: list[Cand]) -> list[Cand]:
+    """"les FSR (Forces de soutien rapide)": an acronym followed by its expansion in parentheses names the
+    organisation the expansion names; the expansion is the name, spanning the parentheses' content."""
+    toks, out = seg.toks, list(chosen)
+    for i in range(len(toks) - 3):
+        if not (_ACRONYM.match(toks[i].text) and toks[i + 1].text == "("):
+            continue
+        close = next((k for k in range(i + 3, min(len(toks), i + 16)) if toks[k].text == ")"), None)
+        if close is None or _loose_initials([t.text for t in toks[i + 2:close]]) != toks[i].text \
+                or not _name_start(toks[i + 2]):
+            continue
+        inside = [c for c in out if i + 2 <= c.start and c.end <= close]
+        kind = next((c.etype for c in inside if coarse(c.etype) == "Organization"), "Organization")
+        name = seg.span_text(i + 2, close)
+        host = Cand(i + 2, close, name, kind, None, "class")
+        out = [c for c in out if not (c.start == i or (i + 2 <= c.start < close))]
+        out += [host, Cand(i, i + 1, name, kind, None, "acronym", alias_of=i + 2)]
+    return sorted(out, key=lambda c: c.start)
+
+
 def _parenthesised(toks: list[Token], i: int) -> int | None:
     """The index of the acronym in "(SIGLE)" or "(« SIGLE »)" opening at token i, if there is one."""
     if toks[i].text != "(":
@@ -641,7 +670,7 @@ def _acronyms(seg: Segment, chosen: list[Cand]) -> list[Cand]:
     (EAU)"), or person when quoted as a nickname ("Mohammed Ben Zayed (« MBZ »)"); the full name spans the
     phrase."""
     toks = seg.toks
-    chosen = _glued_acronyms(seg, chosen)
+    chosen = _expanded_acronyms(seg, _glued_acronyms(seg, chosen))
     by_end = {c.end: c for c in chosen}
     out = list(chosen)
     for i, t in enumerate(toks):

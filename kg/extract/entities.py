@@ -487,17 +487,6 @@ def _quoted(toks: list[Token], q: int, n: int) -> tuple[int, int] | None:
     return None
 
 
-def _closing(toks: list[Token], q: int, n: int) -> int | None:
-    """The index of the quote closing the one at ``q``, within a name's length and the sentence."""
-    close = _QUOTES[toks[q].text]
-    for k in range(q + 1, min(n, q + 2 + _MAX_NAME)):
-        if toks[k].text == close:
-            return k if k > q + 1 else None
-        if _breaks(toks, k) or toks[k].text in _QUOTES.values() and toks[k].text != close:
-            return None
-    return None
-
-
 @lru_cache(maxsize=4)
 def _generic_words(lex: Lexicon) -> frozenset[str]:
     r = lex.rules
@@ -718,7 +707,7 @@ def _equipment_run(toks: list[Token], j: int) -> int:
         t = toks[k]
         glued = k > j and not toks[k - 1].whitespace_
         if (t.text[:1].isupper() and any(ch.isalnum() for ch in t.text)) or \
-                (glued and (t.text == "-" or t.text.isdigit()) and k + 1 <= len(toks)):
+                (glued and (t.text == "-" or t.text.isdigit())):
             k += 1
             continue
         break
@@ -744,9 +733,9 @@ def find_equipment(seg: Segment, lex: Lexicon) -> list[tuple[int, int, str]]:
                 toks[j - 1].lower_ in ("de", "d'", "d’")):
             j += 1
         if j < len(toks) and toks[j].text in _QUOTES:  # le missile balistique « Orechnik »
-            close = _closing(toks, j, len(toks))
-            if close is not None and close == j + 2:
-                out.append((j + 1, j + 2, seg.span_text(j + 1, j + 2)))
+            q = _quoted(toks, j, len(toks))
+            if q is not None and q[1] == q[0] + 1:
+                out.append((q[0], q[1], seg.span_text(*q)))
             continue
         e = _equipment_run(toks, j) if j < len(toks) and not _breaks(toks, j) else j
         if e == j:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from decimal import Decimal
 
@@ -186,6 +186,19 @@ def mention_triples(m: Mention, node: URIRef) -> Iterator[Triple]:
     yield mn, _EVIDENCE, text_literal(m.sentence)
 
 
+def one_per_statement(relations: list[Relation], key: Callable[[Mention], str]) -> list[Relation]:
+    """One relation per statement: two rules of one sentence may state one relation between mentions that
+    resolve to the same actors ("le Comité militaire (CMC) de l'OTAN"); the most confident one speaks for
+    the sentence (then the first rule by name), so a statement never has two confidences."""
+    best: dict[tuple, Relation] = {}
+    for r in relations:
+        k = (r.doc_id, key(r.subject), r.predicate, key(r.object), r.sent_start)
+        if k not in best or (-r.confidence, r.rule) < (-best[k].confidence, best[k].rule):
+            best[k] = r
+    keep = {id(r) for r in best.values()}
+    return [r for r in relations if id(r) in keep]
+
+
 def relation_triples(r: Relation, s_key: str, o_key: str, s: URIRef, o: URIRef, s_type: str,
                      o_type: str) -> Iterator[Triple]:
     """The direct edge, and the statement that says which sentence states it; nothing if the actors'
@@ -231,7 +244,7 @@ def graph_triples(documents: list[Document], entities: dict[str, Entity], keys: 
     for m, key in keys.items():  # "les forces russes" mentions Russia, though not by name
         if m.source == "adjective":
             yield iris[key], _MENTIONED_IN, doc_iri(m.doc_id)
-    for r in relations:
+    for r in one_per_statement(relations, keys.__getitem__):
         s_key, o_key = keys[r.subject], keys[r.object]
         yield from relation_triples(r, s_key, o_key, iris[s_key], iris[o_key], entities[s_key].etype,
                                     entities[o_key].etype)

@@ -43,8 +43,8 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from kg.errors import KgError, ShapeError
 from kg.export import folder_lock
-from kg.graph import (BUILD, doc_iri, document_triples, entity_triples, header_triples, mention_triples, relation_triples,
-                      slug, slug_iris)
+from kg.graph import (BUILD, doc_iri, document_triples, entity_triples, header_triples, mention_triples,
+                      one_per_statement, relation_triples, slug, slug_iris)
 from kg.lexicon import Lexicon
 from kg.namespace import BASE, KGO, KGR
 from kg.records import Document, Entity, Mention, Relation
@@ -277,7 +277,7 @@ def doc_part(doc: Document, mentions: list[Mention], relations: list[Relation], 
             yield from mention_triples(m, iri[key[_bare(m)]])
         else:  # "les forces russes" mentions Russia, though not by name
             yield iri[key[_bare(m)]], KGO.mentionedIn, doc_iri(doc.doc_id)
-    for r in relations:
+    for r in one_per_statement(relations, lambda m: key[_bare(m)]):
         ks, ko = key[_bare(r.subject)], key[_bare(r.object)]
         yield from relation_triples(r, ks, ko, iri[ks], iri[ko], iri.etype(ks), iri.etype(ko))
 

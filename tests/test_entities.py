@@ -313,3 +313,68 @@ def test_an_acronym_followed_by_its_expansion_names_the_whole_name(text, acronym
 
 def test_a_lower_case_expansion_is_not_an_actor(mentions):
     assert {m.text for m in mentions("Le PIB (produit intérieur brut) a baissé en France.")} == {"France"}
+
+
+def _m(name, etype, start, source="ner", gaz_id=None, doc="d"):
+    from kg.records import Mention
+    return Mention(doc_id=doc, start=start, end=start + len(name), text=name, name=name, etype=etype,
+                   gaz_id=gaz_id, sentence="", source=source)
+
+
+def test_one_name_in_one_document_is_one_actor_the_best_evidence_types_it():
+    """"la ville de Soumy" then a "Soumy" the NER took for a person: one city."""
+    from kg.extract.entities import one_actor_per_name
+    city, person = _m("Soumy", "City", 10, "class|geo:692194"), _m("Soumy", "Person", 90)
+    out = one_actor_per_name([city, person])
+    assert city not in out and out[person].etype == "City" and out[person].source == "ner|geo:692194"
+
+
+def test_the_commonest_reading_of_a_name_wins_when_only_the_ner_read_it():
+    from kg.extract.entities import one_actor_per_name
+    a, b, c = _m("Kivu Libre", "Organization", 1), _m("Kivu Libre", "Person", 30), _m("Kivu Libre", "Organization", 60)
+    assert {m.etype for m in (one_actor_per_name([a, b, c]).get(m, m) for m in (a, b, c))} == {"Organization"}
+
+
+def test_two_gazetteer_actors_sharing_a_name_stay_apart():
+    from kg.extract.entities import one_actor_per_name
+    a, b = _m("Congo", "Country", 1, "gazetteer", "cod"), _m("Congo", "Country", 40, "gazetteer", "cog")
+    assert one_actor_per_name([a, b]) == {}
+
+
+def test_a_lone_word_the_ner_called_a_place_is_the_surname_of_the_documents_one_full_name():
+    from kg.extract.entities import one_actor_per_name
+    full, alone = _m("Benjamin Netanyahu", "Person", 0), _m("Netanyahu", "Place", 80)
+    assert one_actor_per_name([full, alone])[alone].etype == "Person"
+    other = _m("Sara Netanyahu", "Person", 40)
+    assert alone not in one_actor_per_name([full, other, alone])  # two full names: whose surname?
+
+
+def test_the_first_words_of_one_longer_organisation_name_stand_for_it():
+    from kg.extract.entities import one_actor_per_name
+    whole = _m("Cour pénale internationale", "InternationalOrganization", 0, "gazetteer", "icc")
+    short = _m("Cour", "Organization", 90)
+    out = one_actor_per_name([whole, short])
+    assert out[short].gaz_id == "icc" and out[short].name == "Cour pénale internationale"
+    other = _m("Cour suprême", "Organization", 40)
+    assert short not in one_actor_per_name([whole, other, short])  # which court?
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Une aide militaire pour le PM Sarraj ou son rival.", "Sarraj"),
+    ("La France a reçu MM. Sarraj et Haftar à Paris.", "Sarraj"),
+])
+def test_a_name_after_a_civil_title_is_a_person(text, name, mentions):
+    assert (name, "Person") in _names(mentions(text))
+
+
+def test_a_city_the_ner_once_calls_a_person_is_one_city_in_the_graph(tmp_path):
+    from rdflib import RDF, RDFS
+
+    from kg.pipeline import build
+
+    (tmp_path / "a.txt").write_text(
+        "Frappes\n\nDes frappes russes sur la ville de Soumy ont fait 34 morts.\n\n"
+        "\"Terrible frappe de missile balistique russe sur Soumy\", a écrit le président.\n", encoding="utf-8")
+    g = build([str(tmp_path / "a.txt")]).graph
+    nodes = {s for s, o in g.subject_objects(RDFS.label) if str(o) == "Soumy" and (s, RDF.type, None) in g}
+    assert len(nodes) == 1, nodes

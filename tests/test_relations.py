@@ -165,3 +165,18 @@ def test_a_place_and_its_country_side_by_side_give_located_in(text, expected, tr
 
 def test_a_list_of_places_states_no_location(triples):
     assert not any(p == "locatedIn" for _, p, _ in triples("Des frappes ont visé Kharkiv, Kiev, Pologne et Hongrie."))
+
+
+def test_one_statement_per_sentence_and_pair_keeps_the_most_confident_reading():
+    """Two rules of one sentence can state one relation between mentions that resolve to the same actors;
+    the statement must not carry two confidences (the shapes refuse it, and the document was left out)."""
+    from kg.graph import one_per_statement
+    from kg.records import Mention, Relation
+
+    a = Mention("d", 0, 3, "CMC", "Comité militaire", "Organization", None, "", "acronym")
+    a2 = Mention("d", 10, 20, "Comité militaire", "Comité militaire", "Organization", None, "", "ner")
+    b = Mention("d", 30, 34, "OTAN", "OTAN", "InternationalOrganization", "nato", "", "gazetteer")
+    r1 = Relation(a, "partOf", b, "d", "s", 0, 40, "model:x", confidence=0.6)
+    r2 = Relation(a2, "partOf", b, "d", "s", 0, 40, "noun:de", confidence=0.76)
+    keys = {a: "k", a2: "k", b: "nato"}
+    assert one_per_statement([r1, r2], keys.__getitem__) == [r2]

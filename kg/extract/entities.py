@@ -17,6 +17,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 
 from kg.lexicon import Lexicon, cities, coarse, feminine, inflect, norm
+from kg.records import Mention
 
 _NER_TYPES = {"PER": "Person", "LOC": "Place", "ORG": "Organization"}
 _ORG_WORDS = {"group", "media", "groupe", "commandement", "conseil", "agence", "ministère", "armée",
@@ -242,7 +243,7 @@ def _clean_ner(ent: Span, seg: Segment, lex: Lexicon) -> tuple[int, int] | None:
     """Trim articles, prepositions and titles off an NER span; None if nothing name-like is left."""
     s, e = ent.start, ent.end
     toks, lowers, norms = seg.toks, seg.lowers, seg.norms
-    while s < e and (lowers[s] in _STRIP_LEAD or norms[s] in lex.rules.ranks
+    while s < e and (lowers[s] in _STRIP_LEAD or norms[s] in lex.rules.ranks or norms[s] in lex.rules.honorifics
                      or norms[s] in lex.rules.titles or toks[s].is_punct):
         s += 1
     while e > s and (toks[e - 1].is_punct or lowers[e - 1] in _STRIP_LEAD):
@@ -358,6 +359,8 @@ def _ner(seg: Segment, lex: Lexicon) -> list[Cand]:
             etype = cls
         elif _title_object_type(toks, s, lex) and etype == "Person":
             etype = "Organization"
+        if s > 0 and seg.norms[s - 1] in lex.rules.honorifics and not cls:
+            etype = "Person"  # "M. Saar", "le PM Sarraj"
         if etype is None:
             continue  # MISC without a class noun: an event, a law, a disease, not an actor
         head_cls = lex.rules.class_nouns.get(span[0].lower_)
@@ -875,4 +878,67 @@ def description_matches(seg: Segment, lex: Lexicon) -> list[tuple[int, int, list
     for label, s, e in _matches(seg, lex):
         if label in info and s > 0 and seg.lowers[s - 1] in ("le", "la", "l'", "l’", "cet", "cette", "ce", "du", "de"):
             out.append((s, e, info[label]))
+    return out
+
+
+# How much a mention's source says about what its name is: a name the gazetteer knows, or that the text
+# introduces ("la ville de X", "X (ACR)"), outweighs the NER's guess.
+_SOURCE_RANK = {"gazetteer": 0, "pattern": 0, "demonym": 1, "class": 1, "acronym": 1, "gazetteer-weak": 2,
+                "description": 2, "ner": 3}
+
+
+def _identity(m: Mention) -> tuple[str, str | None, str | None]:
+    key = m.source.split("|", 1)[1] if "|" in m.source else None
+    return m.etype, m.gaz_id, key
+
+
+def _as(m: Mention, etype: str, gaz_id: str | None, key: str | None) -> Mention:
+    source = m.source.split("|", 1)[0]
+    return replace(m, etype=etype, gaz_id=gaz_id, source=f"{source}|{key}" if key else source)
+
+
+def one_actor_per_name(mentions: list[Mention]) -> dict[Mention, Mention]:
+    """Within one document a name names one actor: mentions of a name the NER typed differently from one
+    sentence to the next ("Soumy" a city, then a person) take the identity the best evidence gives (gazetteer,
+    class noun, acronym, then the commonest reading, then the first); and a lone word the NER took for a
+    place or an organisation is a person when it is the surname of the document's one full name ending
+    with it ("Netanyahu" after "Benjamin Netanyahu"); the first words of the document's one longer
+    organisation name stand for it ("la Cour" for "la Cour pénale internationale"). Two gazetteer actors or two reference places that
+    share a name are left apart. Returns the mentions that change, with their new reading."""
+    groups: dict[str, list[Mention]] = {}
+    for m in sorted(mentions, key=lambda m: (m.start, m.end)):
+        groups.setdefault(norm(m.name), []).append(m)
+    out: dict[Mention, Mention] = {}
+    for ms in groups.values():
+        idents = {_identity(m) for m in ms}
+        if len(idents) < 2 or len({g for _, g, _ in idents if g}) > 1 or len({k for _, _, k in idents if k}) > 1:
+            continue
+        count = {i: sum(_identity(m) == i for m in ms) for i in idents}
+        best = min(ms, key=lambda m: (_SOURCE_RANK.get(m.source.split("|")[0], 3), -count[_identity(m)]))
+        win = _identity(best)
+        out.update({m: _as(m, *win) for m in ms if _identity(m) != win})
+    orgs: dict[str, Mention] = {}
+    for m in mentions:
+        m = out.get(m, m)
+        if coarse(m.etype) == "Organization":
+            orgs.setdefault(norm(m.name), m)
+    for m in mentions:
+        now = out.get(m, m)
+        if now.source != "ner" or now.gaz_id or coarse(now.etype) != "Organization":
+            continue
+        longer = [k for k in orgs if k.startswith(norm(now.name) + " ")]
+        if len(longer) == 1:  # "la Cour" after "la Cour pénale internationale"
+            whole = orgs[longer[0]]
+            out[m] = replace(_as(now, *_identity(whole)), name=whole.name)
+    people: dict[str, set[str]] = {}
+    for m in mentions:
+        m = out.get(m, m)
+        words = norm(m.name).split()
+        if m.etype == "Person" and len(words) > 1:
+            people.setdefault(words[-1], set()).add(norm(m.name))
+    for m in mentions:
+        now = out.get(m, m)
+        if now.source == "ner" and now.etype != "Person" and not now.gaz_id and " " not in now.name.strip() \
+                and len(people.get(norm(now.name), ())) == 1:
+            out[m] = replace(now, etype="Person")
     return out

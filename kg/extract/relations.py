@@ -16,7 +16,8 @@ from spacy.tokens import Doc, Span, Token
 
 from kg.extract.candidates import Candidate, sentence_candidates
 from kg.extract.decide import SIGNATURE as _SIGNATURE
-from kg.extract.entities import Segment, adjectives, description_matches, find_equipment, find_mentions
+from kg.extract.entities import (Segment, adjectives, description_matches, find_equipment, find_mentions,
+                                 one_actor_per_name)
 from kg.extract.grammar import (continuation, expand, governor, is_passive, lemma_in, lemma_key, money_near,
                               negated_or_alleged, parse_money, prep, prep_args, subject_tokens)
 from kg.lexicon import Lexicon, coarse, norm
@@ -65,6 +66,7 @@ class DocumentExtractor:
         self.recent: list[Mention] = []  # gazetteer-known mentions, in text order
         self._seen_sentences: set[str] = set()
         self._seg: Segment | None = None
+        self._strong: set[str] = set()  # gazetteer actors the document names for sure (so far)
         self._emitted: set[tuple[int, str, str, str]] = set()
 
     # ---- mentions ---------------------------------------------------------------------
@@ -91,8 +93,8 @@ class DocumentExtractor:
         # a name the document has called equipment ("des missiles Patriot") is equipment wherever it says it
         self._equipment |= {norm(name) for _, _, name in find_equipment(seg, self.lex)}
         cands = [c for c in cands if norm(seg.span_text(c.start, c.end)) not in self._equipment]
-        strong = {m.gaz_id for m in self.mentions if m.gaz_id and m.source != "gazetteer-weak"}
-        strong |= {c.gaz_id for c in cands if c.gaz_id and c.source != "gazetteer-weak"}
+        self._strong |= {c.gaz_id for c in cands if c.gaz_id and c.source != "gazetteer-weak"}
+        strong = self._strong
         tok2m: dict[int, Mention] = {}
         for c in cands:
             if c.source == "gazetteer-weak":
@@ -502,9 +504,15 @@ class DocumentExtractor:
                 tok2m[i] = m
 
     def run(self, parsed: list[Doc]) -> None:
+        read = []
         for seg, sd in zip(self.document.segments, parsed):
             self._seg = segment = Segment.of(sd, seg.text)
-            tok2m = self._segment_mentions(segment, seg.start)
+            read.append((seg, sd, segment, self._segment_mentions(segment, seg.start)))
+        # the whole document's names are known before any relation is read: one name, one actor
+        same = one_actor_per_name(list({id(m): m for *_, t in read for m in t.values()}.values()))
+        for seg, sd, segment, tok2m in read:
+            self._seg = segment
+            tok2m = {i: same.get(m, m) for i, m in tok2m.items()}
             self._descriptions(sd, seg.start, tok2m)
             for sent, text in zip(segment.sents, segment.sent_texts):
                 key = norm(text)

@@ -238,6 +238,7 @@ class Rules:
     generic_words: frozenset[str] = frozenset()
     equipment_nouns: frozenset[str] = frozenset()
     alias_markers: tuple[tuple[str, ...], ...] = ()  # word sequences, longest first
+    document_nouns: frozenset[str] = frozenset()  # "l'Accord de ...", "la Loi sur ...": texts, not actors
     honorifics: frozenset[str] = frozenset()  # "M.", "Mme", "MM.": the name after them is a person's
     real_name_markers: tuple[tuple[str, ...], ...] = ()
 
@@ -324,6 +325,7 @@ def parse_rules(path: str, text: str) -> Rules:
         army_nouns=frozenset(_as_tuple(d.get("army_nouns"), path, top, "army_nouns")),
         generic_words=frozenset(norm(x) for x in _as_tuple(d.get("generic_words"), path, top, "generic_words")),
         equipment_nouns=frozenset(_as_tuple(d.get("equipment_nouns"), path, top, "equipment_nouns")),
+        document_nouns=frozenset(norm(x) for x in _as_tuple(d.get("document_nouns"), path, top, "document_nouns")),
         honorifics=frozenset(norm(x) for x in _as_tuple(d.get("honorifics"), path, top, "honorifics")),
         alias_markers=_word_sequences(_as_tuple(d.get("alias_markers"), path, top, "alias_markers")),
         real_name_markers=_word_sequences(_as_tuple(d.get("real_name_markers"), path, top, "real_name_markers")),

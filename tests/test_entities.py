@@ -378,3 +378,22 @@ def test_a_city_the_ner_once_calls_a_person_is_one_city_in_the_graph(tmp_path):
     g = build([str(tmp_path / "a.txt")]).graph
     nodes = {s for s, o in g.subject_objects(RDFS.label) if str(o) == "Soumy" and (s, RDF.type, None) in g}
     assert len(nodes) == 1, nodes
+
+
+@pytest.mark.parametrize("text, absent", [
+    ("Ils ont signé l'Accord de coopération en matière de sécurité entre le Canada et la Pologne.",
+     "Accord de coopération en matière de sécurité"),
+    ("Le Canada impose des sanctions au titre de la Loi sur les mesures économiques spéciales (LMES).", "LMES"),
+    ("Les menaces du président contre les Etats européens sont inacceptables.", "Etats européens"),
+    ('Les obligations envers le groupe "sont en train d\'être remplies", a assuré le communiqué.',
+     "sont en train d'être remplies"),
+])
+def test_texts_sets_of_states_and_clauses_are_not_actors(text, absent, mentions):
+    assert absent not in {m.name for m in mentions(text)} | {m.text for m in mentions(text)}
+
+
+def test_an_acronym_after_a_name_ending_with_a_place_names_the_whole_name(mentions):
+    ms = mentions("Ankara voit les YPG comme une branche du Parti des travailleurs du Kurdistan (PKK), un groupe armé.")
+    names = _names(ms)
+    assert any(n == "Parti des travailleurs du Kurdistan" for n, _ in names), names
+    assert not any(n == "Kurdistan" for n, _ in names), names

@@ -438,7 +438,7 @@ def _named_by_class_noun(seg: Segment, lex: Lexicon) -> list[Cand]:
         if q is not None:
             # a quoted name may start in lower case after an organisation's class noun ("l'association
             # « protégeons l'environnement »"), not after a place's
-            if (_name_start(toks[q[0]]) or coarse(cls) == "Organization") \
+            if (_name_start(toks[q[0]]) or coarse(cls) == "Organization" and toks[q[0]].pos_ != "AUX") \
                     and not _BAD_CHARS.search(seg.span_text(*q)):
                 out.append(Cand(q[0], q[1], seg.span_text(*q), cls, None, "class"))
             continue
@@ -512,9 +512,13 @@ def _not_a_name(span, lex: Lexicon) -> bool:
     """A span the NER took for a name that is not one: a compass point ("l'Est", "le Sud", "l'Est du
     Liban"), a singular nationality adjective ("le Norvégien Jens Stoltenberg"; plural "les Russes" names the
     country), a verb or participle capitalised at a sentence start ("Renforcer", "Transportée"), a single
-    letter, or only words that name no one alone ("le Quartier", "Forces armées")."""
-    if _generic(span, lex):
+    letter, only words that name no one alone ("le Quartier", "Forces armées"), a text ("l'Accord de
+    coopération…", "la Loi sur…") or a plural of states ("les Etats européens")."""
+    if _generic(span, lex) or norm(span[0].text) in lex.rules.document_nouns:
         return True
+    if len(span) > 1 and norm(span[0].text).rstrip("sx") in lex.rules.state_nouns and "Plur" in span[0].morph.get(
+            "Number") and all(t.is_lower and t.pos_ == "ADJ" for t in span[1:]):
+        return True  # "les Etats européens": states, not one actor
     if len(span) > 1 and norm(span[0].text) in lex.rules.compass_words and \
             (span[1].lower_ in ("du", "de", "d'", "d’", "des") or span[1].pos_ == "ADJ" and span[1].is_lower):
         return True
@@ -657,7 +661,13 @@ def _city(c: Cand) -> Cand:
     return replace(c, etype="City", key=f"geo:{gid}") if gid is not None else c
 
 
-def _acronyms(seg: Segment, chosen: list[Cand]) -> list[Cand]:
+def _skip_function_words(toks: list[Token], x: int, end: int) -> int:
+    while x < end and toks[x].pos_ in ("DET", "ADP"):
+        x += 1
+    return x
+
+
+def _acronyms(seg: Segment, chosen: list[Cand], lex: Lexicon) -> list[Cand]:
     """"Nom complet (SIGLE)": the acronym names the same organisation or country ("les Émirats arabes unis
     (EAU)"), or person when quoted as a nickname ("Mohammed Ben Zayed (« MBZ »)"); the full name spans the
     phrase."""
@@ -672,6 +682,8 @@ def _acronyms(seg: Segment, chosen: list[Cand]) -> list[Cand]:
         acr = toks[a]
         quoted = a == i + 2
         host = by_end.get(i)
+        if host is not None and coarse(host.etype) == "Place" and norm(host.name)[:1] != norm(acr.text)[:1]:
+            host = None  # "du Parti des travailleurs du Kurdistan (PKK)": the place ends a longer name
         if host is None:
             # the phrase ending before "(" may start with a name: "Grand quartier général ... en Europe (SHAPE)"
             head = toks[i - 1] if i > 0 else None
@@ -679,10 +691,14 @@ def _acronyms(seg: Segment, chosen: list[Cand]) -> list[Cand]:
                 head = head.head
             if head is None:
                 continue
-            left = head.left_edge.i
-            while left < i and toks[left].pos_ in ("DET", "ADP"):
-                left += 1
-            host = next((c for c in out if c.start == left and coarse(c.etype) == "Organization"), None)
+            lefts = [head.left_edge.i] + ([t.head.left_edge.i] if t.head.i < i else [])  # what "(" hangs on
+            lefts += [e.start for e in seg.doc.ents if e.end == i]
+            lefts = [_skip_function_words(toks, x, i) for x in lefts]
+            if any(norm(toks[x].text) in lex.rules.document_nouns for x in lefts):
+                out = [c for c in out if c.start != a]  # "la Loi sur … (LMES)": a law's acronym
+                continue
+            host = next((c for x in lefts for c in out if c.start == x and coarse(c.etype) == "Organization"),
+                        None)
             if host is None:
                 continue
             out = [c for c in out if not (host.start <= c.start and c.end <= i) or c is host]
@@ -826,7 +842,7 @@ def find_mentions(seg: Segment, lex: Lexicon) -> list[Cand]:
     equipment = find_equipment(seg, lex)
     if equipment:  # "des missiles Patriot": equipment, not an actor
         cands = [c for c in cands if not any(c.start < e and s < c.end for s, e, _ in equipment)]
-    return _declared_names(seg, lex, _acronyms(seg, _select(cands, seg)))
+    return _declared_names(seg, lex, _acronyms(seg, _select(cands, seg), lex))
 
 
 @lru_cache(maxsize=4)

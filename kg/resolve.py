@@ -26,8 +26,13 @@ from kg.lexicon import Lexicon, coarse, norm
 from kg.records import Entity, Mention, Relation
 
 _LEAD = re.compile(r"^(le |la |les |l'|du |des |de la |de l'|de |d')")
-_TYPE_RANK = {"pattern": 0, "gazetteer": 0, "class": 1, "acronym": 1, "ner": 2}
+_TYPE_RANK = {"pattern": 0, "role": 0, "gazetteer": 0, "class": 1, "acronym": 1, "ner": 2}
 _NOT_A_NAME = ("adjective", "description", "acronym")
+_NOT_ITS_TEXT = ("adjective", "role")  # "russe", "ministre russe de la Défense" stand for an actor, not named
+
+
+def _kind(m: Mention) -> str:
+    return m.source.split("|", 1)[0]
 
 
 def translit(word: str, surname: bool = True) -> str:
@@ -67,7 +72,7 @@ def base_key(m: Mention) -> str:
 
 def declared_alias(m: Mention) -> str | None:
     """The surface form this mention attaches to its actor ("SHAPE" in "... (SHAPE)"), if any."""
-    if m.source != "adjective" and name_key(m.text) != name_key(m.name):
+    if _kind(m) not in _NOT_ITS_TEXT and name_key(m.text) != name_key(m.name):
         return name_key(m.text)
     return None
 
@@ -225,12 +230,12 @@ class Stats:
     def add(self, m: Mention) -> None:
         if not self.first or order(m) < self.first:
             self.first, self.first_etype = order(m), m.etype
-        if m.source not in _NOT_A_NAME:
+        if m.source not in _NOT_A_NAME and _kind(m) != "role":
             self.names[m.name] += 1
         self.all_names[m.name] += 1
         weight = 3 - _TYPE_RANK.get(m.source.split("|")[0], 2)
         self.votes[m.etype] += weight * 10 + (1 if m.etype not in ("Place", "Organization") else 0)
-        if m.source != "adjective":
+        if _kind(m) not in _NOT_ITS_TEXT:
             self.surfaces.add(m.text)
         self.surfaces.add(m.name)
 

@@ -397,3 +397,60 @@ def test_an_acronym_after_a_name_ending_with_a_place_names_the_whole_name(mentio
     names = _names(ms)
     assert any(n == "Parti des travailleurs du Kurdistan" for n, _ in names), names
     assert not any(n == "Kurdistan" for n, _ in names), names
+
+
+@pytest.mark.parametrize("text, name", [
+    ("La marine patrouille en mer Méditerranée.", "mer Méditerranée"),
+    ("Des navires croisent dans la région de la mer Rouge.", "mer Rouge"),
+    ("Les combats ont eu lieu près du fleuve Niger.", "fleuve Niger"),
+    ("Le pétrolier a franchi le détroit d'Ormuz.", "détroit d'Ormuz"),
+])
+def test_a_sea_or_a_river_keeps_its_noun_and_is_a_place(text, name, mentions):
+    assert (name, "Place") in _names(mentions(text))
+    assert ("Niger", "Country") not in _names(mentions(text))
+
+
+@pytest.mark.parametrize("text, name, etype", [
+    ("Le groupe sidérurgique Severstal est visé.", "Severstal", "Organization"),
+    ("La société américaine Vexalia a été rachetée.", "Vexalia", "Company"),
+])
+def test_a_class_noun_and_an_adjective_before_a_name_type_it(text, name, etype, mentions):
+    assert (name, etype) in _names(mentions(text))
+
+
+@pytest.mark.parametrize("text, person, ministry", [
+    ("Le ministre polonais de la Défense, Mariusz Kowal, a annoncé l'envoi de troupes.",
+     "Mariusz Kowal", "ministère polonais de la Défense"),
+    ("Selon le ministre de la Défense suédois Anders Lindqvist, la Suède enverra des chars.",
+     "Anders Lindqvist", "ministère suédois de la Défense"),
+    ("Le ministre estonien des Affaires étrangères Urmas Tamm a convoqué l'ambassadeur.",
+     "Urmas Tamm", "ministère estonien des Affaires étrangères"),
+    ("Ivan Petrov, ministre russe des Affaires étrangères, est arrivé.",
+     "Ivan Petrov", "ministère russe des Affaires étrangères"),
+])
+def test_a_ministers_title_names_the_ministry_he_leads(text, person, ministry, triples, mentions):
+    assert (ministry, "GovernmentOrganization") in _names(mentions(text))
+    assert (person, "leads", ministry) in triples(text)
+
+
+def test_a_minister_without_a_portfolio_names_no_ministry(triples, mentions):
+    text = "Le ministre russe Ivan Petrov est arrivé à Paris."
+    assert not any(m.etype == "GovernmentOrganization" for m in mentions(text))
+    assert not any(p == "leads" for _, p, _ in triples(text))
+
+
+def test_a_ministry_named_after_its_minister_and_by_name_is_one_actor(tmp_path):
+    from kg.pipeline import build
+
+    (tmp_path / "a.txt").write_text(
+        "Expulsions\n\nLe ministre estonien des Affaires étrangères Urmas Tamm a convoqué l'ambassadeur.\n\n"
+        "Le ministère estonien des Affaires étrangères a protesté.\n", encoding="utf-8")
+    r = build([str(tmp_path / "a.txt")])
+    ministries = [e for e in r.entities.values() if e.etype == "GovernmentOrganization"]
+    assert [e.name for e in ministries] == ["ministère estonien des Affaires étrangères"]
+    assert "ministre estonien des Affaires étrangères" not in ministries[0].aliases
+
+
+def test_a_known_institution_is_found_in_lower_case_and_with_either_apostrophe(mentions):
+    ms = mentions("Le département d’Etat américain a annoncé des sanctions.")
+    assert any(m.gaz_id == "state_department" for m in ms), _names(ms)

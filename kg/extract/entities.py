@@ -96,7 +96,8 @@ def _matcher(lex_id: int, lex: Lexicon, nlp_vocab) -> tuple[PhraseMatcher, dict,
         for surface, weak in [(e.name, False), *((n, False) for n in e.names), *((n, True) for n in e.weak)]:
             label = f"name|{e.id}|{'w' if weak else 's'}|{surface}"
             name_info[label] = (e.id, surface, weak)
-            matcher.add(label, [tok(surface)])
+            # both apostrophes: "département d'État" is also written "département d’État"
+            matcher.add(label, [tok(v) for v in sorted({surface, surface.replace("'", "’"), surface.replace("’", "'")})])
         for d in e.descriptions:
             label = f"desc|{norm(d)}"
             desc_info.setdefault(label, []).append(e.id)
@@ -117,6 +118,13 @@ def _is_title_case(tok: Token) -> bool:
     return tok.text[:1].isupper()
 
 
+def _institution(surface: str, lex: Lexicon) -> bool:
+    """A name whose first word is a common noun ("Département d'État", "Ministère de la Défense"): French
+    writes it in lower case as often as not, so the gazetteer takes it either way."""
+    words = surface.split()
+    return len(words) > 1 and norm(words[0]) in _generic_words(lex)
+
+
 def _gazetteer(seg: Segment, lex: Lexicon) -> list[Cand]:
     _, info, _ = _matcher(id(lex), lex, seg.doc.vocab)
     out = []
@@ -127,7 +135,7 @@ def _gazetteer(seg: Segment, lex: Lexicon) -> list[Cand]:
         if _ACRONYM.match(surface) or len(surface) <= 3:
             if seg.span_text(s, e) != surface:  # "US" is a name, "us" is not
                 continue
-        elif surface[:1].isupper() and not _is_title_case(seg.toks[s]):
+        elif surface[:1].isupper() and not _is_title_case(seg.toks[s]) and not _institution(surface, lex):
             continue
         entry = lex.gazetteer.entries[gid]
         out.append(Cand(s, e, entry.name, entry.type, gid, "gazetteer-weak" if weak else "gazetteer"))
@@ -179,7 +187,9 @@ def _national_actors(seg: Segment, lex: Lexicon, adj_index: dict[str, str]) -> l
             if len(span) < len(words) or [w.lower_ for w in span] != words:
                 continue
             adj_i = t.i + len(words)
-            etype = lex.rules.national_actors[head]
+            office = lex.rules.office_titles.get(head)  # "le ministre polonais de la Défense": the ministry
+            etype = lex.rules.national_actors[office or head]
+            source = "role" if office else "pattern"
             after = _complement_end(toks, adj_i, adj_index) if etype == "GovernmentOrganization" else adj_i
             if adj_i < len(toks) and norm(toks[adj_i].text) in adj_index:
                 gid = adj_index[norm(toks[adj_i].text)]
@@ -188,8 +198,8 @@ def _national_actors(seg: Segment, lex: Lexicon, adj_index: dict[str, str]) -> l
                 # "le ministère des Affaires étrangères estonien" is "le ministère estonien des Affaires étrangères"
                 gid = adj_index[norm(toks[after].text)]
                 adj = lex.gazetteer.entries[gid].adjectives[0]
-                name = " ".join([head, adj] + [w.text for w in toks[adj_i:after]])
-                out.append(_national(lex, t.i, after + 1, name, etype, f"org:{norm(name)}"))
+                name = " ".join([office or head, adj] + [w.text for w in toks[adj_i:after]])
+                out.append(_national(lex, t.i, after + 1, name, etype, f"org:{norm(name)}", source))
                 break
             elif etype != "GovernmentOrganization" and (of := _country_after(seg, lex, adj_i)) is not None:
                 gid, end = of  # "l'armée du Mali", "les forces terrestres de la Lettonie"
@@ -198,8 +208,11 @@ def _national_actors(seg: Segment, lex: Lexicon, adj_index: dict[str, str]) -> l
                 continue
             adj = lex.gazetteer.entries[gid].adjectives[0]
             if etype == "GovernmentOrganization":  # ministère russe de la Défense
-                end = _complement_end(toks, end, adj_index)
-                name = " ".join([head, adj] + [w.text for w in toks[adj_i + 1:end]])
+                portfolio = _complement_end(toks, end, adj_index)
+                if office and portfolio == end:
+                    continue  # "le ministre russe": which ministry?
+                end = portfolio
+                name = " ".join([office or head, adj] + [w.text for w in toks[adj_i + 1:end]])
                 key = f"org:{norm(name)}"
             else:
                 army = head in lex.rules.army_nouns
@@ -208,35 +221,36 @@ def _national_actors(seg: Segment, lex: Lexicon, adj_index: dict[str, str]) -> l
                 form = (forms[-1] if plural else feminine(adj)) if len(forms) > 2 else forms[-1 if plural else 0]
                 name = f"{'armée' if army else head} {form}"
                 key = f"army:{gid}" if army else f"org:{norm(name)}"
-            out.append(_national(lex, t.i, end, name, etype, key))
+            out.append(_national(lex, t.i, end, name, etype, key, source))
             break
     return out
 
 
 def _complement_end(toks: list[Token], j: int, adjectives: dict[str, str]) -> int:
     """The end of a ministry's complement starting at token j ("de la Défense", "des Affaires étrangères"),
-    or j if there is none; a nationality adjective ends it ("des Affaires étrangères | estonien")."""
+    or j if there is none; a nationality adjective ends it ("des Affaires étrangères | estonien"), and so does
+    a person's name ("le ministre estonien des Affaires étrangères | Urmas Reinsalu")."""
     if j >= len(toks) or toks[j].lower_ not in ("de", "des", "du"):
         return j
     k = j + 1
     if k < len(toks) and toks[k].lower_ in ("la", "l'", "l’"):
         k += 1
     start = k
-    while k < len(toks) and toks[k].pos_ in ("NOUN", "PROPN", "ADJ") and toks[k].is_alpha \
+    while k < len(toks) and toks[k].pos_ in ("NOUN", "PROPN", "ADJ") and toks[k].is_alpha and toks[k].ent_type_ != "PER" \
             and (k == start or toks[k].text[:1].isupper() or toks[k].pos_ == "ADJ") \
             and not (k > start and norm(toks[k].text) in adjectives):
         k += 1
     return k if k > start else j
 
 
-def _national(lex: Lexicon, s: int, e: int, name: str, etype: str, key: str) -> Cand:
+def _national(lex: Lexicon, s: int, e: int, name: str, etype: str, key: str, source: str = "pattern") -> Cand:
     """A national actor's candidate: the gazetteer's entry if it knows the name ("les forces russes" is
-    "armée russe"), else the pattern's name and key."""
+    "armée russe"), else the pattern's name and key. A minister's title ("role") stands for the ministry."""
     known = _name_index(lex).get(norm(name))
     if known:
         entry = lex.gazetteer.entries[known]
-        return Cand(s, e, entry.name, entry.type, known, "pattern")
-    return Cand(s, e, name, etype, None, "pattern", key=key)
+        return Cand(s, e, entry.name, entry.type, known, source)
+    return Cand(s, e, name, etype, None, source, key=key)
 
 
 def _clean_ner(ent: Span, seg: Segment, lex: Lexicon) -> tuple[int, int] | None:
@@ -413,8 +427,8 @@ def _named_by_class_noun(seg: Segment, lex: Lexicon) -> list[Cand]:
             continue
         j = i + 1
         while j < n and j - i <= 2 and toks[j].pos_ == "ADJ" and toks[j].is_lower and j + 1 < n \
-                and _quoted(toks, j + 1, n) is not None:
-            j += 1  # "la société locale « Xpeng »"
+                and (_quoted(toks, j + 1, n) is not None or _name_start(toks[j + 1]) or toks[j + 1].pos_ == "ADJ"):
+            j += 1  # "la société locale « Xpeng »", "le groupe sidérurgique Severstal"
         if t.text[:1].isupper() and not _ACRONYM.match(t.text):
             q = _quoted(toks, i - 1, n) if i > 0 else None
             if q is not None and q[0] == i:  # "« Mouvement de lutte… »": a quoted name starting with a class noun
@@ -456,7 +470,10 @@ def _named_by_class_noun(seg: Segment, lex: Lexicon) -> list[Cand]:
         known = [me for label, ms, me in _matches(seg, lex) if ms == j and me < last and label.startswith("name|")]
         if known:  # "le groupe Wagner Evgueni Prigojine": the known name ends the run
             last = max(known)
-        if last > j and linked(j, last) and not _BAD_CHARS.search(seg.span_text(j, last)) \
+        # after class noun and adjective the name is the noun's even when the parse loses it ("le groupe
+        # sidérurgique Severstal"), unless the NER reads a person there
+        if last > j and (linked(j, last) or j > i + 1 and toks[j].ent_type_ != "PER") \
+                and not _BAD_CHARS.search(seg.span_text(j, last)) \
                 and not _not_a_name(toks[j:last], lex):
             out.append(Cand(j, last, seg.span_text(j, last), cls, None, "class"))
     return out
@@ -540,7 +557,7 @@ def _overlaps(a: Cand, b: Cand) -> bool:
 def _select(cands: list[Cand], seg: Segment | None = None) -> list[Cand]:
     """Non-overlapping candidates: longer spans first, gazetteer before NER on ties. Two person names the
     NER found side by side ("Mohamed" + "Hamdan Daglo") are one name."""
-    prio = {"gazetteer": 0, "pattern": 1, "demonym": 2, "class": 3, "gazetteer-weak": 4, "ner": 5}
+    prio = {"gazetteer": 0, "pattern": 1, "role": 1, "demonym": 2, "class": 3, "gazetteer-weak": 4, "ner": 5}
     chosen: list[Cand] = []
     for c in sorted(cands, key=lambda c: (-(c.end - c.start), prio[c.source], c.start)):
         if not any(_overlaps(c, o) for o in chosen):
@@ -833,12 +850,31 @@ def _declared_names(seg: Segment, lex: Lexicon, chosen: list[Cand]) -> list[Cand
     return sorted(out, key=lambda c: c.start)
 
 
+def _natural_features(seg: Segment, lex: Lexicon) -> list[Cand]:
+    """Seas, rivers, deserts: a feature noun and the capitalised name after it ("la mer Rouge", "le fleuve
+    Niger", "le détroit d'Ormuz") are one place's name."""
+    toks, out, n = seg.toks, [], len(seg.toks)
+    for i, low in enumerate(seg.norms):
+        if low not in lex.rules.feature_nouns:
+            continue
+        j = i + 1
+        if j + 1 < n and seg.lowers[j] in ("de", "du", "d'", "d’") and _name_start(toks[j + 1]):
+            j += 1
+        k = j
+        while k < n and k - j < 3 and _name_start(toks[k]) and toks[k].is_alpha:
+            k += 1
+        if k > j:
+            out.append(Cand(i, k, seg.span_text(i, k), "Place", None, "class"))
+    return out
+
+
 def find_mentions(seg: Segment, lex: Lexicon) -> list[Cand]:
     """All actor candidates of one parsed segment, non-overlapping, in text order."""
     adj_index = _adjectives(lex)
     cands = _gazetteer(seg, lex) + _demonyms(seg, lex, adj_index) + _national_actors(seg, lex, adj_index)
     name_index = _name_index(lex)
     cands += [_city(_relabel_known(c, seg, lex, name_index)) for c in _ner(seg, lex) + _named_by_class_noun(seg, lex)]
+    cands += _natural_features(seg, lex)
     equipment = find_equipment(seg, lex)
     if equipment:  # "des missiles Patriot": equipment, not an actor
         cands = [c for c in cands if not any(c.start < e and s < c.end for s, e, _ in equipment)]
@@ -860,7 +896,7 @@ def _heads_by_first_word(lex: Lexicon) -> dict[str, tuple[str, ...]]:
     """National-actor head nouns by their first word, longest first, so each token is tried only
     against the heads that can start there."""
     out: dict[str, list[str]] = {}
-    for head in sorted(lex.rules.national_actors, key=lambda h: (-len(_head_words(h)), h)):
+    for head in sorted({*lex.rules.national_actors, *lex.rules.office_titles}, key=lambda h: (-len(_head_words(h)), h)):
         out.setdefault(_head_words(head)[0], []).append(head)
     return {k: tuple(v) for k, v in out.items()}
 
@@ -899,7 +935,7 @@ def description_matches(seg: Segment, lex: Lexicon) -> list[tuple[int, int, list
 
 # How much a mention's source says about what its name is: a name the gazetteer knows, or that the text
 # introduces ("la ville de X", "X (ACR)"), outweighs the NER's guess.
-_SOURCE_RANK = {"gazetteer": 0, "pattern": 0, "demonym": 1, "class": 1, "acronym": 1, "gazetteer-weak": 2,
+_SOURCE_RANK = {"gazetteer": 0, "pattern": 0, "role": 0, "demonym": 1, "class": 1, "acronym": 1, "gazetteer-weak": 2,
                 "description": 2, "ner": 3}
 
 

@@ -358,6 +358,17 @@ class DocumentExtractor:
         i = sent.start
         while i < sent.end:
             match = None
+            held = view.tok2m.get(i)
+            if held is not None and held.source.startswith("role") and view.tok2m.get(i - 1) is not held:
+                # "le ministre polonais de la Défense, Mariusz Blaszczak": he leads the ministry
+                te = i
+                while te < sent.end and view.tok2m.get(te) is held:
+                    te += 1
+                person = self._title_person(view, i, te)
+                if person is not None:
+                    self._emit(view, person, "leads", held, f"title:{view.seg.norms[i]}")
+                i = te
+                continue
             if view.seg.norms[i] not in self._title_prefixes:
                 i += 1
                 continue
@@ -382,30 +393,35 @@ class DocumentExtractor:
                     k = k2
                     while k < sent.end and view.tok2m.get(k) is org:
                         k += 1
-            person = None
-            r = k
-            while r < sent.end and (toks[r].text == "," or toks[r].pos_ == "DET" or norm(toks[r].text) in self.rules.ranks):
-                r += 1
-            if r < sent.end and r in view.tok2m and view.tok2m[r].etype == "Person":
-                person = view.tok2m[r]
-            if person is None:
-                left = ts - 1
-                steps = 0
-                while left >= sent.start and steps < 7 and (toks[left].pos_ in ("DET", "ADJ", "CCONJ", "ADV")
-                                                           or norm(toks[left].text) in self.rules.ranks
-                                                           or (toks[left].pos_ == "NOUN" and left not in view.tok2m)):
-                    left, steps = left - 1, steps + 1
-                if left >= sent.start and toks[left].text == "," and left - 1 in view.tok2m:
-                    cand = view.tok2m[left - 1]
-                    if cand.etype == "Person":
-                        person = cand
-                elif left >= sent.start and toks[left].lemma_ == "être" and toks[left].pos_ == "AUX":
-                    subj = [c for c in toks[ts].children if c.dep_ == "nsubj"]
-                    if subj and (m := self.ref(subj[0], view)) and m.etype == "Person":
-                        person = m
-            if person is not None and org is not None:
+            person = self._title_person(view, ts, k) if org is not None else None
+            if person is not None:
                 self._emit(view, person, pred, org, f"title:{norm(view.seg.span_text(ts, te))}")
             i = te
+
+    def _title_person(self, view: _SentenceView, ts: int, k: int) -> Mention | None:
+        """The person a title phrase (tokens ts to k) is given to: the name right after it ("le président
+        russe Vladimir Poutine", "…, le général X"), before it and a comma ("X, président de …"), or the
+        subject of "être" ("X est le président de …")."""
+        sent, toks = view.sent, view.seg.toks
+        r = k
+        while r < sent.end and (toks[r].text == "," or toks[r].pos_ == "DET" or norm(toks[r].text) in self.rules.ranks):
+            r += 1
+        if r < sent.end and r in view.tok2m and view.tok2m[r].etype == "Person":
+            return view.tok2m[r]
+        left = ts - 1
+        steps = 0
+        while left >= sent.start and steps < 7 and (toks[left].pos_ in ("DET", "ADJ", "CCONJ", "ADV")
+                                                   or norm(toks[left].text) in self.rules.ranks
+                                                   or (toks[left].pos_ == "NOUN" and left not in view.tok2m)):
+            left, steps = left - 1, steps + 1
+        if left >= sent.start and toks[left].text == "," and left - 1 in view.tok2m:
+            cand = view.tok2m[left - 1]
+            return cand if cand.etype == "Person" else None
+        if left >= sent.start and toks[left].lemma_ == "être" and toks[left].pos_ == "AUX":
+            subj = [c for c in toks[ts].children if c.dep_ == "nsubj"]
+            if subj and (m := self.ref(subj[0], view)) and m.etype == "Person":
+                return m
+        return None
 
     def surface_rules(self, view: _SentenceView) -> None:
         """Parentheses, "à Wiesbaden en Allemagne", "les villes ukrainiennes de Soledar et Bakhmut"."""

@@ -454,3 +454,22 @@ def test_a_ministry_named_after_its_minister_and_by_name_is_one_actor(tmp_path):
 def test_a_known_institution_is_found_in_lower_case_and_with_either_apostrophe(mentions):
     ms = mentions("Le département d’Etat américain a annoncé des sanctions.")
     assert any(m.gaz_id == "state_department" for m in ms), _names(ms)
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Les rebelles approchent de la capitale de la province du Sud-Kivu.", "Sud-Kivu"),
+    ("Les FSR doivent cesser leur offensive au Nord-Darfour.", "Nord-Darfour"),
+])
+def test_a_hyphenated_place_name_is_a_name(text, name, mentions):
+    assert name in {m.name for m in mentions(text)}
+
+
+def test_a_hyphenated_number_at_a_sentence_start_is_not_a_name(mentions):
+    assert not mentions("Quarante-et-un soldats ont été tués dans l'attaque.")
+
+
+def test_an_airports_name_ends_before_the_city_it_serves(mentions):
+    names = _names(mentions("Des obus sont tombés près de l'aéroport international Kofi Adde de Mogadiscio."))
+    assert ("Kofi Adde", "Place") in names, names
+    names = _names(mentions("Les rebelles contrôlent l'aéroport de Kavala."))
+    assert any(n == "Kavala" and t in ("Place", "City") for n, t in names), names

@@ -269,8 +269,8 @@ def _clean_ner(ent: Span, seg: Segment, lex: Lexicon) -> tuple[int, int] | None:
         return None
     if _BAD_CHARS.search(seg.span_text(s, e)) or any(t.pos_ in ("VERB", "AUX") and not _is_title_case(t) for t in span):
         return None
-    if not any(t.is_alpha or _CODE.match(t.text) for t in span):
-        return None  # "M23", "G7" are names; "2024", "X." are not
+    if not any(t.is_alpha or _CODE.match(t.text) or "-" in t.text and t.text.rsplit("-", 1)[1][:1].isupper() for t in span):
+        return None  # "M23", "G7", "Sud-Kivu" are names; "2024", "X.", "Quarante-et-un" are not
     return s, e
 
 
@@ -410,6 +410,13 @@ def _name_start(t: Token) -> bool:
     return t.text[:1].isupper() and any(ch.isalnum() for ch in t.text)
 
 
+def _known_place(seg: Segment, lex: Lexicon, i: int) -> bool:
+    """Whether a known place (gazetteer, GeoNames city) starts at token i: "l'aéroport Aden Adde | de
+    Mogadiscio" ends the airport's name there."""
+    return norm(seg.toks[i].text) in cities() or any(s == i for label, s, _ in _matches(seg, lex)
+                                                     if label.startswith("name|"))
+
+
 def _named_by_class_noun(seg: Segment, lex: Lexicon) -> list[Cand]:
     """Names a class noun introduces, typed by it: "l'ONG Social Aid", "le quotidien Ziyou Shibao",
     "l'association « Aide pour tous »", "une association dénommée « X »", "la ville de X", and a quoted name
@@ -463,7 +470,7 @@ def _named_by_class_noun(seg: Segment, lex: Lexicon) -> list[Cand]:
             if _name_start(toks[k]) and not toks[k].is_punct and (k == j or toks[k].ent_iob_ != "B"):
                 k = last = k + 1
             elif k > j and lowers[k] in _NAME_GLUE and k + 1 < n and _name_start(toks[k + 1]) \
-                    and toks[k + 1].ent_iob_ != "B":
+                    and toks[k + 1].ent_iob_ != "B" and not (cls in _PLACE_CLASSES and _known_place(seg, lex, k + 1)):
                 k += 1
             else:
                 break

@@ -473,3 +473,37 @@ def test_an_airports_name_ends_before_the_city_it_serves(mentions):
     assert ("Kofi Adde", "Place") in names, names
     names = _names(mentions("Les rebelles contrôlent l'aéroport de Kavala."))
     assert any(n == "Kavala" and t in ("Place", "City") for n, t in names), names
+
+
+@pytest.mark.parametrize("text, body, parent", [
+    ("Le Conseil d'administration du FMI a approuvé le prêt.", "Conseil d'administration du FMI",
+     "Fonds monétaire international"),
+    ("Il a rencontré la commission de l'Union africaine à Addis Abeba.", "commission de l'Union africaine",
+     "Union africaine"),
+])
+def test_a_body_named_before_its_organisation_is_an_actor_part_of_it(text, body, parent, mentions, triples):
+    assert body in {m.name for m in mentions(text)}
+    assert (body, "partOf", parent) in triples(text)
+
+
+def test_a_word_like_direction_before_an_organisation_names_no_body(mentions):
+    names = {m.name for m in mentions("Sous la direction de l'OTAN, les alliés ont voté.")}
+    assert names == {"OTAN"}, names
+
+
+def test_an_organisations_name_stops_before_its_seat(mentions):
+    names = _names(mentions("L'Organisme général de la statistique au Caire a publié un rapport."))
+    assert any(n == "Organisme général de la statistique" for n, _ in names), names
+    assert any(n == "Caire" and t == "City" for n, t in names), names
+
+
+def test_a_well_known_armed_group_is_found_in_lower_case(mentions):
+    ms = mentions("La capitale a été prise par des rebelles houthis, soutenus par l'Iran.")
+    assert any(m.gaz_id == "houthis" for m in ms), _names(ms)
+
+
+def test_a_weak_name_stands_for_its_country_only_when_the_country_is_named(mentions):
+    ms = mentions("L'Iran arme le mouvement. L'armée idéologique de la République islamique le soutient.")
+    assert [m.gaz_id for m in ms if "République" in m.text] == ["iran"]
+    ms = mentions("L'armée idéologique de la République islamique le soutient.")
+    assert not any(m.gaz_id == "iran" for m in ms)

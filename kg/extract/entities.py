@@ -348,6 +348,16 @@ def _glued_person(seg: Segment, lex: Lexicon, s: int, e: int) -> int | None:
     return None
 
 
+def _seat(seg: Segment, lex: Lexicon, s: int, e: int) -> int | None:
+    """Where an organisation's name the NER ran on into its seat ends: "l'Organisme général de
+    l'information | au Caire" (the token "à/au/en" before the known place closing the span), or None."""
+    for p in range(e - 2, s + 1, -1):
+        if seg.lowers[p] in ("à", "au", "en") and _known_place(seg, lex, p + 1) and seg.toks[p + 1:e] \
+                and all(_is_title_case(t) or t.is_punct for t in seg.toks[p + 1:e]):
+            return p
+    return None
+
+
 def _ner(seg: Segment, lex: Lexicon) -> list[Cand]:
     out = []
     toks = seg.toks
@@ -361,10 +371,13 @@ def _ner(seg: Segment, lex: Lexicon) -> list[Cand]:
         s, e = bounds
         e = _extend_right(toks, s, e, hyphens_only=ent.label_ not in ("ORG", "MISC"))
         cut = _glued_person(seg, lex, s, e)
-        if cut is None:
-            spans.append((s, e, ent.label_))
-        else:
+        at = _seat(seg, lex, s, e) if ent.label_ == "ORG" else None
+        if cut is not None:
             spans += [(s, cut, "ORG"), (cut, e, "PER")]
+        elif at is not None:
+            spans += [(s, at, "ORG"), (at + 1, e, "LOC")]
+        else:
+            spans.append((s, e, ent.label_))
     for s, e, label in spans:
         span, text = toks[s:e], seg.span_text(s, e)
         etype = _NER_TYPES.get(label)
@@ -564,7 +577,7 @@ def _overlaps(a: Cand, b: Cand) -> bool:
 def _select(cands: list[Cand], seg: Segment | None = None) -> list[Cand]:
     """Non-overlapping candidates: longer spans first, gazetteer before NER on ties. Two person names the
     NER found side by side ("Mohamed" + "Hamdan Daglo") are one name."""
-    prio = {"gazetteer": 0, "pattern": 1, "role": 1, "demonym": 2, "class": 3, "gazetteer-weak": 4, "ner": 5}
+    prio = {"gazetteer": 0, "pattern": 1, "role": 1, "part": 1, "demonym": 2, "class": 3, "gazetteer-weak": 4, "ner": 5}
     chosen: list[Cand] = []
     for c in sorted(cands, key=lambda c: (-(c.end - c.start), prio[c.source], c.start)):
         if not any(_overlaps(c, o) for o in chosen):
@@ -875,6 +888,40 @@ def _natural_features(seg: Segment, lex: Lexicon) -> list[Cand]:
     return out
 
 
+_DE = ("de", "du", "des", "d'", "d’")
+
+
+def _bodies(seg: Segment, lex: Lexicon, chosen: list[Cand]) -> list[Cand]:
+    """A body of an organisation named right before it ("le Conseil d'administration du FMI", "la commission
+    de l'Union africaine", "le comité militaire de l'OTAN") is an actor of its own, named with its
+    organisation; the organisation stays a mention (the body is part of it)."""
+    toks, lowers, n = seg.toks, seg.lowers, len(seg.toks)
+    by_start = {c.start: c for c in chosen}
+    out = list(chosen)
+    for i, low in enumerate(seg.norms):
+        if low not in lex.rules.part_nouns:
+            continue
+        j = i + 1
+        while j < n and toks[j].pos_ == "ADJ" and toks[j].is_lower:
+            j += 1  # "le comité militaire"
+        if j + 2 < n and lowers[j] in ("d'", "d’") and toks[j + 1].is_lower and toks[j + 1].pos_ == "NOUN" \
+                and lowers[j + 2] in _DE:
+            j += 2  # "le conseil d'administration du FMI"
+        if j >= n or lowers[j] not in _DE:
+            continue
+        k = j + 1
+        while k < n and toks[k].pos_ == "DET":
+            k += 1
+        parent = by_start.get(k)
+        if parent is None or coarse(parent.etype) != "Organization" or parent.source == "part":
+            continue
+        if any(c.start < j and i < c.end and not (i <= c.start and c.end <= j) for c in out if c is not parent):
+            continue  # a name runs across the body's words
+        out = [c for c in out if not (i <= c.start and c.end <= j)]
+        out.append(Cand(i, j, seg.span_text(i, parent.end), "Organization", None, "part", alias_of=parent.start))
+    return sorted(out, key=lambda c: c.start)
+
+
 def find_mentions(seg: Segment, lex: Lexicon) -> list[Cand]:
     """All actor candidates of one parsed segment, non-overlapping, in text order."""
     adj_index = _adjectives(lex)
@@ -885,7 +932,7 @@ def find_mentions(seg: Segment, lex: Lexicon) -> list[Cand]:
     equipment = find_equipment(seg, lex)
     if equipment:  # "des missiles Patriot": equipment, not an actor
         cands = [c for c in cands if not any(c.start < e and s < c.end for s, e, _ in equipment)]
-    return _declared_names(seg, lex, _acronyms(seg, _select(cands, seg), lex))
+    return _declared_names(seg, lex, _bodies(seg, lex, _acronyms(seg, _select(cands, seg), lex)))
 
 
 @lru_cache(maxsize=4)
@@ -942,7 +989,7 @@ def description_matches(seg: Segment, lex: Lexicon) -> list[tuple[int, int, list
 
 # How much a mention's source says about what its name is: a name the gazetteer knows, or that the text
 # introduces ("la ville de X", "X (ACR)"), outweighs the NER's guess.
-_SOURCE_RANK = {"gazetteer": 0, "pattern": 0, "role": 0, "demonym": 1, "class": 1, "acronym": 1, "gazetteer-weak": 2,
+_SOURCE_RANK = {"gazetteer": 0, "pattern": 0, "role": 0, "part": 0, "demonym": 1, "class": 1, "acronym": 1, "gazetteer-weak": 2,
                 "description": 2, "ner": 3}
 
 

@@ -398,6 +398,26 @@ class DocumentExtractor:
                 self._emit(view, person, pred, org, f"title:{norm(view.seg.span_text(ts, te))}")
             i = te
 
+    def body_rules(self, view: _SentenceView) -> None:
+        """"le Conseil d'administration du FMI": the body (kg.extract.entities._bodies) is part of the
+        organisation named right after it."""
+        toks, seen = view.seg.toks, set()
+        for i in sorted(view.tok2m):
+            m = view.tok2m[i]
+            if id(m) in seen or not m.source.startswith("part"):
+                continue
+            seen.add(id(m))
+            k = i
+            while view.tok2m.get(k) is m:
+                k += 1
+            if k < view.sent.end and toks[k].lower_ in ("de", "du", "des", "d'", "d’"):
+                k += 1
+            while k < view.sent.end and toks[k].pos_ == "DET":
+                k += 1
+            parent = view.tok2m.get(k)
+            if parent is not None and parent is not m:
+                self._emit(view, m, "partOf", parent, "part:de")
+
     def _title_person(self, view: _SentenceView, ts: int, k: int) -> Mention | None:
         """The person a title phrase (tokens ts to k) is given to: the name right after it ("le président
         russe Vladimir Poutine", "…, le général X"), before it and a comma ("X, président de …"), or the
@@ -544,6 +564,7 @@ class DocumentExtractor:
                 self.verb_rules(view)
                 self.noun_rules(view)
                 self.title_rules(view)
+                self.body_rules(view)
                 self.surface_rules(view)
                 self.model_rules(view, first)
                 self.history.append(view.subjects)

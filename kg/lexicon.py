@@ -239,6 +239,7 @@ class Rules:
     equipment_nouns: frozenset[str] = frozenset()
     alias_markers: tuple[tuple[str, ...], ...] = ()  # word sequences, longest first
     document_nouns: frozenset[str] = frozenset()  # "l'Accord de ...", "la Loi sur ...": texts, not actors
+    person_nouns: tuple[tuple[str, ...], ...] = ()  # "l'homme d'affaires X": word sequences, longest first
     part_nouns: frozenset[str] = frozenset()  # "le Conseil d'administration du FMI": a body of the organisation
     feature_nouns: frozenset[str] = frozenset()  # "la mer Rouge", "le fleuve Niger": part of a place's name
     office_titles: dict[str, str] = field(default_factory=dict)  # "ministre" -> "ministère"
@@ -329,6 +330,7 @@ def parse_rules(path: str, text: str) -> Rules:
         generic_words=frozenset(norm(x) for x in _as_tuple(d.get("generic_words"), path, top, "generic_words")),
         equipment_nouns=frozenset(_as_tuple(d.get("equipment_nouns"), path, top, "equipment_nouns")),
         document_nouns=frozenset(norm(x) for x in _as_tuple(d.get("document_nouns"), path, top, "document_nouns")),
+        person_nouns=_word_sequences(_as_tuple(d.get("person_nouns"), path, top, "person_nouns")),
         part_nouns=frozenset(norm(x) for x in _as_tuple(d.get("part_nouns"), path, top, "part_nouns")),
         feature_nouns=frozenset(norm(x) for x in _as_tuple(d.get("feature_nouns"), path, top, "feature_nouns")),
         office_titles={k: v for k, v in (d.get("office_titles") or {}).items() if k != "__line__"},

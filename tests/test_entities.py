@@ -507,3 +507,21 @@ def test_a_weak_name_stands_for_its_country_only_when_the_country_is_named(menti
     assert [m.gaz_id for m in ms if "République" in m.text] == ["iran"]
     ms = mentions("L'armée idéologique de la République islamique le soutient.")
     assert not any(m.gaz_id == "iran" for m in ms)
+
+
+def test_a_name_after_soldiers_of_is_an_organisation(mentions):
+    ms = mentions("Seuls les soldats des FARDK et les volontaires sont restés dans la ville.")
+    assert ("FARDK", "Organization") in _names(ms), _names(ms)
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Les hommes d'affaires Guennadi Voronov, cofondateur d'une société de négoce, sont visés.", "Guennadi Voronov"),
+    ("Sont également visés Alicher Bekov, un homme d'affaires proche du président.", "Alicher Bekov"),
+])
+def test_a_person_noun_beside_a_name_makes_it_a_persons(text, name, mentions):
+    assert (name, "Person") in _names(mentions(text)), _names(mentions(text))
+
+
+def test_one_capitalised_word_after_a_person_noun_is_not_enough(mentions):
+    assert not any(m.etype == "Person" for m in mentions("Le journaliste Libération a publié l'enquête."))
+    assert not any(m.etype == "Person" for m in mentions("Selon le milliardaire Tesla, rien ne change."))

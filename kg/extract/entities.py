@@ -314,6 +314,47 @@ def _class_noun_before(toks: list[Token], s: int, e: int, lex: Lexicon) -> str |
     return cls if linked else None
 
 
+def _person_noun_beside(seg: Segment, s: int, e: int, lex: Lexicon) -> bool:
+    """Whether a person noun stands in apposition right after the name ("X, un homme d'affaires") or right
+    before it ("l'oligarque X")."""
+    toks, markers = seg.toks, lex.rules.person_nouns
+    if e + 2 < len(toks) and toks[e].text == "," and toks[e + 1].pos_ == "DET" and _marker_at(seg, e + 2, markers):
+        return True
+    return any(s - len(words) >= 0 and _marker_at(seg, s - len(words), (words,)) == s for words in markers)
+
+
+def _named_by_person_noun(seg: Segment, lex: Lexicon) -> list[Cand]:
+    """A run of capitalised words right after a person noun ("les hommes d'affaires Gennady X") is a person's
+    name, found even when the NER missed it."""
+    toks, out, n = seg.toks, [], len(seg.toks)
+    for i in range(n):
+        j = _marker_at(seg, i, lex.rules.person_nouns) if seg.norms[i] in _PERSON_NOUN_HEADS(lex) else None
+        if j is None:
+            continue
+        k = j
+        while k < n and k - j < 4 and _name_start(toks[k]) and toks[k].is_alpha and (k == j or toks[k].ent_iob_ != "B"):
+            k += 1
+        if k - j >= 2:  # a given name and a surname: one capitalised word could be anything
+            out.append(Cand(j, k, seg.span_text(j, k), "Person", None, "class"))
+    return out
+
+
+@lru_cache(maxsize=4)
+def _PERSON_NOUN_HEADS(lex: Lexicon) -> frozenset[str]:
+    return frozenset(words[0] for words in lex.rules.person_nouns)
+
+
+def _after_group_noun(toks: list[Token], s: int, lex: Lexicon) -> bool:
+    """Whether a name follows a group noun and "de" ("les soldats des X", "les combattants du X"): the
+    group noun stands for the actor it names, so the name is an organisation's."""
+    j = s - 1
+    while j >= 0 and toks[j].pos_ == "DET":
+        j -= 1
+    if j < 1 or toks[j].lower_ not in ("de", "du", "des", "d'", "d’"):
+        return False
+    return toks[j - 1].lower_ in lex.rules.group_nouns
+
+
 def _title_object_type(toks: list[Token], s: int, lex: Lexicon) -> str | None:
     """A name right after "PDG de" / "président de" is the organisation or country led."""
     j = s - 1
@@ -388,6 +429,10 @@ def _ner(seg: Segment, lex: Lexicon) -> list[Cand]:
             etype = "Organization"
         if s > 0 and seg.norms[s - 1] in lex.rules.honorifics and not cls:
             etype = "Person"  # "M. Saar", "le PM Sarraj"
+        if etype is None and _after_group_noun(toks, s, lex):
+            etype = "Organization"  # "les soldats des FARDC": the NER's MISC is the soldiers' organisation
+        if etype is None and _person_noun_beside(seg, s, e, lex):
+            etype = "Person"  # "Alisher X, un homme d'affaires": the NER's MISC is a person
         if etype is None:
             continue  # MISC without a class noun: an event, a law, a disease, not an actor
         head_cls = lex.rules.class_nouns.get(span[0].lower_)
@@ -928,7 +973,7 @@ def find_mentions(seg: Segment, lex: Lexicon) -> list[Cand]:
     cands = _gazetteer(seg, lex) + _demonyms(seg, lex, adj_index) + _national_actors(seg, lex, adj_index)
     name_index = _name_index(lex)
     cands += [_city(_relabel_known(c, seg, lex, name_index)) for c in _ner(seg, lex) + _named_by_class_noun(seg, lex)]
-    cands += _natural_features(seg, lex)
+    cands += _natural_features(seg, lex) + _named_by_person_noun(seg, lex)
     equipment = find_equipment(seg, lex)
     if equipment:  # "des missiles Patriot": equipment, not an actor
         cands = [c for c in cands if not any(c.start < e and s < c.end for s, e, _ in equipment)]

@@ -318,9 +318,10 @@ MIN_LANGUAGE_WORDS = 15  # under this, a language guess is noise: the text is ke
 def language_of(text: str) -> str | None:
     """The ISO 639-1 code of the language a text is written in, or None when it has too few words to tell.
 
-    Judged (py3langid) on its first 200 lower-case words: names, whatever their script or spelling
-    ("Zelensky", "שלום Cohen"), say nothing of the language an article is written in; its little words do."""
-    words = [w for w in text[:20_000].split() if w.isalpha() and w.islower()][:200]
+    Judged (py3langid) on its first 80 lower-case words: names, whatever their script or spelling
+    ("Zelensky", "שלום Cohen"), say nothing of the language an article is written in; its little words do,
+    and 80 of them tell French from English or German as surely as 200, in less than half the time."""
+    words = [w for w in text[:20_000].split() if w.isalpha() and w.islower()][:80]
     if len(words) < MIN_LANGUAGE_WORDS:
         return None
     classify = _identifier()

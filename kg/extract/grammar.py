@@ -141,9 +141,15 @@ def alleged_conditional(tok: Token, rules: Rules) -> bool:
     return ("Cnd" in moods or any(conditional_form(t, rules) for t in forms)) and verb.dep_ != "ccomp"
 
 
+# Parts of speech that never carry a negative polarity: their morphology (costly to read) is not looked at.
+_NO_POLARITY = frozenset({"NOUN", "PROPN", "VERB", "AUX", "ADJ", "NUM", "PUNCT", "SYM", "SPACE", "X"})
+
+
 def local_negation(t: Token, rules: Rules) -> bool:
     """A negation word or a negative-polarity word among a word's children."""
     for c in t.children:
+        if c.pos_ in _NO_POLARITY:
+            continue
         if c.dep_ in ("advmod", "det", "advmod:neg") and norm(c.text) in rules.negation_words:
             return True
         if "Neg" in c.morph.get("Polarity"):

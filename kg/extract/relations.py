@@ -550,15 +550,16 @@ class DocumentExtractor:
             self._seg = segment
             tok2m = {i: same.get(m, m) for i, m in tok2m.items()}
             self._descriptions(sd, seg.start, tok2m)
-            for sent, text in zip(segment.sents, segment.sent_texts):
+            by_sent: list[dict[int, Mention]] = [{} for _ in segment.sents]
+            for i, m in tok2m.items():  # each sentence's mentions, in one pass over the segment's
+                by_sent[bisect_right(segment.sent_starts, i) - 1][i] = m
+            for sent, text, in_sent in zip(segment.sents, segment.sent_texts, by_sent):
                 key = norm(text)
-                sent_ms = sorted({id(m): m for i, m in tok2m.items() if sent.start <= i < sent.end}.values(),
-                                 key=lambda m: m.start)
                 if key in self._seen_sentences:
                     continue
                 self._seen_sentences.add(key)
-                view = _SentenceView(sent, seg.start, {i: m for i, m in tok2m.items() if sent.start <= i < sent.end},
-                                     segment, text)
+                sent_ms = sorted({id(m): m for m in in_sent.values()}.values(), key=lambda m: m.start)
+                view = _SentenceView(sent, seg.start, in_sent, segment, text)
                 self._record_subjects(view)
                 first = len(self.relations)
                 self.verb_rules(view)

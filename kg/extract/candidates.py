@@ -63,6 +63,9 @@ class _Lazy(dict):
         return value
 
 
+_NEAREST: dict[tuple[int, int], tuple[float, int]] = {}  # (trigger table, word) -> _Sentence.nearest
+
+
 class _Sentence:
     """A sentence's tokens as read once (heads, labels, lemmas), and what the features read of a token (its
     preposition, negation, tense, nearest trigger) worked out once: a token sits on many paths."""
@@ -98,12 +101,20 @@ class _Sentence:
     def nearest(self, i: int) -> tuple[float, int]:
         """The cosine to the nearest trigger word in the word vectors, and its predicate's index (0.0, -1)."""
         def work(t: Token) -> tuple[float, int]:
-            if self.sims is None or not len(self.sims[0]) or t.pos_ not in _VECTOR_POS or not t.has_vector:
+            if self.sims is None or not len(self.sims[0]) or t.pos_ not in _VECTOR_POS:
                 return 0.0, -1
-            table, owner = self.sims
-            cos = table @ (t.vector / (t.vector_norm or 1.0))
-            k = int(np.argmax(cos))
-            return round(float(cos[k]), 3), int(owner[k])
+            key = (id(self.sims[0]), t.orth)  # a word's nearest trigger is the same wherever it stands
+            hit = _NEAREST.get(key)
+            if hit is None:
+                hit = (0.0, -1)
+                if t.has_vector:
+                    table, owner = self.sims
+                    cos = table @ (t.vector / (t.vector_norm or 1.0))
+                    k = int(np.argmax(cos))
+                    hit = round(float(cos[k]), 3), int(owner[k])
+                if len(_NEAREST) < 100_000:
+                    _NEAREST[key] = hit
+            return hit
 
         return self._once("near", i, work)
 

@@ -73,13 +73,15 @@ class RelationModel:
         self._bias = np.asarray(self.intercept, dtype=float)
 
     def probabilities(self, features: dict[str, float]) -> list[float]:
-        rows = [(self._row[f], v) for f, v in features.items() if f in self._row]
-        scores = self._bias.copy()
-        if rows:
-            idx, vals = zip(*rows)
-            scores += np.asarray(vals) @ self._matrix[list(idx)]
+        idx, vals, row = [], [], self._row
+        for f, v in features.items():
+            r = row.get(f)
+            if r is not None:
+                idx.append(r)
+                vals.append(v)
+        scores = self._bias + np.dot(vals, self._matrix.take(idx, axis=0)) if idx else self._bias.copy()
         top = float(scores.max())
-        exps = [math.exp(float(s) - top) for s in scores]
+        exps = [math.exp(s - top) for s in scores.tolist()]
         total = math.fsum(exps)
         return [e / total for e in exps]
 

@@ -707,7 +707,7 @@ def _expanded_acronyms(seg: Segment, chosen: list[Cand]) -> list[Cand]:
     organisation the expansion names; the expansion is the name, spanning the parentheses' content."""
     toks, out = seg.toks, list(chosen)
     for i in range(len(toks) - 3):
-        if not (_ACRONYM.match(toks[i].text) and toks[i + 1].text == "("):
+        if seg.lowers[i + 1] != "(" or not _ACRONYM.match(toks[i].text):
             continue
         close = next((k for k in range(i + 3, min(len(toks), i + 16)) if toks[k].text == ")"), None)
         if close is None or _loose_initials([t.text for t in toks[i + 2:close]]) != toks[i].text \
@@ -757,7 +757,8 @@ def _acronyms(seg: Segment, chosen: list[Cand], lex: Lexicon) -> list[Cand]:
     chosen = _expanded_acronyms(seg, _glued_acronyms(seg, chosen))
     by_end = {c.end: c for c in chosen}
     out = list(chosen)
-    for i, t in enumerate(toks):
+    for i in [k for k, low in enumerate(seg.lowers) if low == "("]:
+        t = toks[i]
         a = _parenthesised(toks, i)
         if a is None:
             continue

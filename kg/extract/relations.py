@@ -263,8 +263,6 @@ class DocumentExtractor:
                 continue
             if rule.context and not any(w in view.text.lower() for w in rule.context):
                 continue
-            if negated_or_alleged(v, self.rules):
-                continue
             money = None
             if rule.object == ("obj",):
                 agents = [c for c in v.children if prep(c) == "par"] if passive else []
@@ -290,8 +288,12 @@ class DocumentExtractor:
                     continue
                 objects = [t for g in given for t in g.subtree if prep(t) == "à"] + \
                           [c for c in v.children if prep(c) == "à" or c.dep_ == "iobj"]
-            for s in self.refs(subjects, view):
-                for o in self.refs(objects, view):
+            found_s = self.refs(subjects, view)
+            found_o = self.refs(objects, view) if found_s else []
+            if not found_o or negated_or_alleged(v, self.rules):  # the costlier test last
+                continue
+            for s in found_s:
+                for o in found_o:
                     self._emit(view, s, pred, o, f"verb:{lemma}", money)
 
     def noun_rules(self, view: _SentenceView) -> None:
@@ -307,8 +309,6 @@ class DocumentExtractor:
             if rule.governors and not ((gov is not None and lemma_in(gov, rule.governors))
                                        or (prep(n) in rule.governors)):
                 continue
-            if negated_or_alleged(n, self.rules):
-                continue
             inside = [t for t in n.subtree if t.i != n.i] + continuation(n)
             if gov is not None and n.head.i == gov.i:  # "fait partie du X": the target hangs off the verb
                 inside += [c for c in gov.children if c.i != n.i and c.dep_ not in ("nsubj", "nsubj:pass")
@@ -321,7 +321,7 @@ class DocumentExtractor:
                     cands.sort(key=lambda t: abs(t.i - n.i))
                     patient_toks, used_prep = [cands[0]], p
                     break
-            if not patient_toks:
+            if not patient_toks or negated_or_alleged(n, self.rules):
                 continue
             patients = self.refs(patient_toks, view, deep=True)
             agents: list[Mention] = []

@@ -855,8 +855,9 @@ def find_equipment(seg: Segment, lex: Lexicon) -> list[tuple[int, int, str]]:
 
 def _marker_at(seg: Segment, i: int, markers: tuple[tuple[str, ...], ...]) -> int | None:
     """The index just after one of ``markers`` (word sequences) starting at token i, if one does."""
+    first = seg.norms[i] if i < len(seg.norms) else None
     for words in markers:
-        if tuple(seg.norms[i:i + len(words)]) == words:
+        if words[0] == first and tuple(seg.norms[i:i + len(words)]) == words:
             return i + len(words)
     return None
 

@@ -9,6 +9,7 @@ negated, denied or alleged statements dropped.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
@@ -26,10 +27,11 @@ from kg.records import Document, Mention, Relation
 _PERSONAL = {"il": ("Masc", "Sing"), "elle": ("Fem", "Sing"), "ils": ("Masc", "Plur"), "elles": ("Fem", "Plur")}
 
 
-def _prefixes(keys) -> frozenset[str]:
-    """Every prefix of every key: a token whose text is not one cannot start a title, so most tokens
-    are skipped without slicing the document."""
-    return frozenset(k[:j] for k in keys for j in range(len(k) + 1))
+def _first_words(keys) -> frozenset[str]:
+    """The word each key starts with, whole or as the tokenizer may cut it ("vice-président" -> also
+    "vice"): a token that is none of them cannot start a title, so most tokens are skipped without slicing
+    the document."""
+    return frozenset(w for k in keys for w in (k.split()[0], re.split(r"[-'’ ]", k)[0]) if w)
 
 
 @dataclass
@@ -58,7 +60,7 @@ class DocumentExtractor:
         self.candidates: list[tuple[Candidate, str, int]] = []
         self._equipment: set[str] = set()  # equipment names seen so far in the document
         self.rules = lex.rules
-        self._title_prefixes = _prefixes(lex.rules.titles)
+        self._title_prefixes = _first_words(lex.rules.titles)
         self.adj_index = adjectives(lex)  # cached: built once per lexicon, not per document
         self.mentions: list[Mention] = []
         self.relations: list[Relation] = []
@@ -355,8 +357,12 @@ class DocumentExtractor:
 
     def title_rules(self, view: _SentenceView) -> None:
         sent, toks = view.sent, view.seg.toks
+        norms, prefixes, tok2m = view.seg.norms, self._title_prefixes, view.tok2m
         i = sent.start
         while i < sent.end:
+            if norms[i] not in prefixes and i not in tok2m:  # most words: neither a title nor a mention
+                i += 1
+                continue
             match = None
             held = view.tok2m.get(i)
             if held is not None and held.source.startswith("role") and view.tok2m.get(i - 1) is not held:

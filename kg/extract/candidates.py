@@ -145,7 +145,9 @@ class _Sentence:
 @lru_cache(maxsize=4)
 def _trigger_table(vocab_id: int, triggers: tuple[tuple[str, tuple[str, ...]], ...], vocab
                    ) -> tuple[np.ndarray, np.ndarray]:
-    """Every trigger word's unit vector in the model, and the index of the predicate it states."""
+    """Every trigger word's unit vector in the model, and the index of the predicate it states. A new table
+    empties the nearest-trigger cache, which is keyed by table ids: an evicted table's id may be reused."""
+    _NEAREST.clear()
     rows, owner = [], []
     for k, (_, words) in enumerate(triggers):
         for w in words:

@@ -95,8 +95,13 @@ def doc_iri(doc_id: str) -> URIRef:
     return KGR[f"doc/{doc_id}"]
 
 
+def _stmt_key(r: Relation, s_key: str, o_key: str) -> tuple:
+    """What makes a statement one: its document, actors, predicate and sentence."""
+    return r.doc_id, s_key, r.predicate, o_key, r.sent_start
+
+
 def _stmt_iri(r: Relation, s_key: str, o_key: str) -> URIRef:
-    h = hashlib.sha256(f"{r.doc_id}|{s_key}|{r.predicate}|{o_key}|{r.sent_start}".encode("utf-8")).hexdigest()
+    h = hashlib.sha256("|".join(map(str, _stmt_key(r, s_key, o_key))).encode("utf-8")).hexdigest()
     return KGR[f"stmt/{h[:20]}"]
 
 
@@ -192,7 +197,7 @@ def one_per_statement(relations: list[Relation], key: Callable[[Mention], str]) 
     the sentence (then the first rule by name), so a statement never has two confidences."""
     best: dict[tuple, Relation] = {}
     for r in relations:
-        k = (r.doc_id, key(r.subject), r.predicate, key(r.object), r.sent_start)
+        k = _stmt_key(r, key(r.subject), key(r.object))
         if k not in best or (-r.confidence, r.rule) < (-best[k].confidence, best[k].rule):
             best[k] = r
     keep = {id(r) for r in best.values()}

@@ -60,7 +60,7 @@ class DocumentExtractor:
         self.candidates: list[tuple[Candidate, str, int]] = []
         self._equipment: set[str] = set()  # equipment names seen so far in the document
         self.rules = lex.rules
-        self._title_prefixes = _first_words(lex.rules.titles)
+        self._title_starts = _first_words(lex.rules.titles)
         self.adj_index = adjectives(lex)  # cached: built once per lexicon, not per document
         self.mentions: list[Mention] = []
         self.relations: list[Relation] = []
@@ -357,10 +357,10 @@ class DocumentExtractor:
 
     def title_rules(self, view: _SentenceView) -> None:
         sent, toks = view.sent, view.seg.toks
-        norms, prefixes, tok2m = view.seg.norms, self._title_prefixes, view.tok2m
+        norms, starts, tok2m = view.seg.norms, self._title_starts, view.tok2m
         i = sent.start
         while i < sent.end:
-            if norms[i] not in prefixes and i not in tok2m:  # most words: neither a title nor a mention
+            if norms[i] not in starts and i not in tok2m:  # most words: neither a title nor a mention
                 i += 1
                 continue
             match = None
@@ -375,7 +375,7 @@ class DocumentExtractor:
                     self._emit(view, person, "leads", held, f"title:{view.seg.norms[i]}")
                 i = te
                 continue
-            if view.seg.norms[i] not in self._title_prefixes:
+            if norms[i] not in starts:
                 i += 1
                 continue
             for width in (3, 2, 1):

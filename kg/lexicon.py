@@ -266,6 +266,16 @@ def _check_type(t: Any, path: str, line: int) -> str:
     return t
 
 
+def _check_offices(offices: dict, heads: dict, path: str, line: int) -> dict[str, str]:
+    """office_titles: each title's institution must be a national_actors head ("ministre" -> "ministère")."""
+    line = offices.get("__line__", line)
+    for title, head in offices.items():
+        if title != "__line__" and head not in heads:
+            raise KgError(E_DATA.format(path=path, line=line, detail=f"office title '{title}': '{head}' is not a "
+                                                                     f"national_actors head"))
+    return {k: v for k, v in offices.items() if k != "__line__"}
+
+
 def parse_rules(path: str, text: str) -> Rules:
     """Validate the trigger lexicon and turn it into lookup tables."""
     d = _load_yaml(path, text)
@@ -333,7 +343,7 @@ def parse_rules(path: str, text: str) -> Rules:
         person_nouns=_word_sequences(_as_tuple(d.get("person_nouns"), path, top, "person_nouns")),
         part_nouns=frozenset(norm(x) for x in _as_tuple(d.get("part_nouns"), path, top, "part_nouns")),
         feature_nouns=frozenset(norm(x) for x in _as_tuple(d.get("feature_nouns"), path, top, "feature_nouns")),
-        office_titles={k: v for k, v in (d.get("office_titles") or {}).items() if k != "__line__"},
+        office_titles=_check_offices(d.get("office_titles") or {}, d["national_actors"], path, top),
         honorifics=frozenset(norm(x) for x in _as_tuple(d.get("honorifics"), path, top, "honorifics")),
         alias_markers=_word_sequences(_as_tuple(d.get("alias_markers"), path, top, "alias_markers")),
         real_name_markers=_word_sequences(_as_tuple(d.get("real_name_markers"), path, top, "real_name_markers")),

@@ -22,6 +22,13 @@ def test_unknown_predicate_is_reported_with_file_and_line():
         parse_rules("my.yaml", text)
 
 
+def test_an_office_title_of_no_national_head_is_reported_with_file_and_line():
+    text = "verbs: {}\nnouns: {}\ntitles: {}\nclass_nouns: {}\nnational_actors:\n  ministère: GovernmentOrganization\n" \
+           "gift_nouns: {}\noffice_titles:\n  ministre: ministèr\n"
+    with pytest.raises(KgError, match=r"my\.yaml:9: office title 'ministre': 'ministèr'"):
+        parse_rules("my.yaml", text)
+
+
 def test_gazetteer_entry_without_type_is_reported():
     with pytest.raises(KgError, match=r"g\.yaml:2: missing 'type'"):
         parse_gazetteer("g.yaml", "entities:\n- {id: acme, name: Acme}\n")

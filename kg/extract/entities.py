@@ -328,7 +328,7 @@ def _named_by_person_noun(seg: Segment, lex: Lexicon) -> list[Cand]:
     name, found even when the NER missed it."""
     toks, out, n = seg.toks, [], len(seg.toks)
     for i in range(n):
-        j = _marker_at(seg, i, lex.rules.person_nouns) if seg.norms[i] in _PERSON_NOUN_HEADS(lex) else None
+        j = _marker_at(seg, i, lex.rules.person_nouns) if seg.norms[i] in _person_noun_firsts(lex) else None
         if j is None:
             continue
         k = j
@@ -340,7 +340,7 @@ def _named_by_person_noun(seg: Segment, lex: Lexicon) -> list[Cand]:
 
 
 @lru_cache(maxsize=4)
-def _PERSON_NOUN_HEADS(lex: Lexicon) -> frozenset[str]:
+def _person_noun_firsts(lex: Lexicon) -> frozenset[str]:
     return frozenset(words[0] for words in lex.rules.person_nouns)
 
 
@@ -471,8 +471,11 @@ def _name_start(t: Token) -> bool:
 def _known_place(seg: Segment, lex: Lexicon, i: int) -> bool:
     """Whether a known place (gazetteer, GeoNames city) starts at token i: "l'aéroport Aden Adde | de
     Mogadiscio" ends the airport's name there."""
-    return norm(seg.toks[i].text) in cities() or any(s == i for label, s, _ in _matches(seg, lex)
-                                                     if label.startswith("name|"))
+    if norm(seg.toks[i].text) in cities():
+        return True
+    _, info, _ = _matcher(id(lex), lex, seg.doc.vocab)
+    return any(s == i and label in info and coarse(lex.gazetteer.entries[info[label][0]].type) == "Place"
+               for label, s, _ in _matches(seg, lex))
 
 
 def _named_by_class_noun(seg: Segment, lex: Lexicon) -> list[Cand]:

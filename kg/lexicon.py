@@ -204,6 +204,7 @@ class VerbRule:
     gift: bool
     passive_only: bool
     context: tuple[str, ...]
+    sides: bool = False  # no actor as subject: the direct object and the other argument are the two sides
 
 
 @dataclass(frozen=True)
@@ -298,6 +299,7 @@ def parse_rules(path: str, text: str) -> Rules:
             gift=bool(spec.get("gift", False)),
             passive_only=bool(spec.get("passive_only", False)),
             context=_as_tuple(spec.get("context"), path, line, "context"),
+            sides=bool(spec.get("sides", False)),
         )
     nouns = {}
     for lemma, spec in d["nouns"].items():

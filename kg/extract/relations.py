@@ -291,7 +291,12 @@ class DocumentExtractor:
                 objects = [t for g in given for t in g.subtree if prep(t) == "à"] + \
                           [c for c in v.children if prep(c) == "à" or c.dep_ == "iobj"]
             found_s = self.refs(subjects, view)
-            found_o = self.refs(objects, view) if found_s else []
+            if not found_s and rule.sides:  # "une guerre opposant A à B": the sides, whatever the subject
+                sides = [c for c in v.children if c.dep_ == "obj"]
+                found_s = self.refs(sides, view)
+                objects = prep_args(v, rule.object, {t.i for t in sides})
+            # "bombarder les bastions du Hezbollah": what an attack hits stands for its owner
+            found_o = self.refs(objects, view, deep=pred == "attacks") if found_s else []
             if not found_o or negated_or_alleged(v, self.rules):  # the costlier test last
                 continue
             for s in found_s:
@@ -308,7 +313,10 @@ class DocumentExtractor:
             if n.pos_ not in ("NOUN", "PROPN"):
                 continue
             gov = governor(n)
-            if rule.governors and not ((gov is not None and lemma_in(gov, rule.governors))
+            # "Le Canada est membre de l'OTAN": a predicate noun's verb is its copula
+            verb = next((c for c in gov.children if c.dep_ == "cop"), gov) if gov is not None else None
+            if rule.governors and not ((gov is not None and (lemma_in(gov, rule.governors)
+                                                             or lemma_in(verb, rule.governors)))
                                        or (prep(n) in rule.governors)):
                 continue
             inside = [t for t in n.subtree if t.i != n.i] + continuation(n)
@@ -334,12 +342,16 @@ class DocumentExtractor:
                 for c in n.children:
                     if c.dep_ == "amod" and (m := self._adjective_mention(c, view.base)):
                         agents.append(m)
+            if not agents:  # "Washington, le principal allié de Kiev": the name the noun is apposed to
+                apposed = [n.head] if n.dep_ == "appos" else [c for c in n.children if c.dep_ == "appos"]
+                agents = [m for t in apposed if (m := self.ref(t, view)) is not None and m not in patients]
             if not agents and used_prep != "de":
                 for t in inside:
                     if prep(t) == "de" and t.head.i == n.i and (m := self.ref(t, view)) and m not in patients:
                         agents.append(m)
             possessive = any("Yes" in c.morph.get("Poss") for c in n.children)
-            if not agents and gov is not None and (possessive or lemma_in(gov, rule.agent_verbs)):
+            if not agents and gov is not None and (possessive or lemma_in(gov, rule.agent_verbs)
+                                                   or lemma_in(verb, rule.agent_verbs)):
                 agents = self.refs(subject_tokens(gov), view)
             money = money_near(n) if rule.predicate == "funds" else None
             for a in agents:
@@ -388,11 +400,19 @@ class DocumentExtractor:
                 continue
             ts, te, pred = match
             org, k = None, te
-            if k < sent.end and (m := self._adjective_mention(toks[k], view.base)) and toks[k].pos_ == "ADJ":
+            if k < sent.end and (m := self._adjective_mention(toks[k], view.base)) \
+                    and (toks[k].pos_ == "ADJ" or toks[k].text.islower()):  # "émirati" is tagged PROPN
                 org, k = m, k + 1
             elif k < sent.end and toks[k].lower_ in ("de", "du", "des", "d'", "d’"):
                 k2 = k + 1
                 while k2 < sent.end and toks[k2].pos_ == "DET":
+                    k2 += 1
+                if k2 + 1 < sent.end and k2 not in view.tok2m and k2 + 1 in view.tok2m \
+                        and view.seg.lemma_lows[k2] in self.rules.class_nouns \
+                        and not any(c.dep_ == "nmod" and view.tok2m.get(c.i) is not view.tok2m[k2 + 1]
+                                    for c in toks[k2].children):
+                    # "présidente de l'association Terre solidaire": the class noun, then its name (but "la
+                    # mission OTAN de formation" is a mission of NATO's, not NATO)
                     k2 += 1
                 if k2 in view.tok2m:
                     org = view.tok2m[k2]
@@ -470,8 +490,9 @@ class DocumentExtractor:
                 if be < len(toks) and toks[be].text == ")" and b is not m:
                     if m.etype == "Person" and coarse(b.etype) == "Organization":
                         self._emit(view, m, "memberOf", b, "paren:memberOf")
-                    elif coarse(m.etype) == "Place" and m.etype not in ("Country", "Continent") and b.etype == "Country":
-                        self._emit(view, m, "locatedIn", b, "paren:locatedIn")
+                    elif coarse(m.etype) == "Place" and m.etype not in ("Country", "Continent") and \
+                            (b.etype == "Country" or (b.etype == "Region" and m.etype != "Region")):
+                        self._emit(view, m, "locatedIn", b, "paren:locatedIn")  # "Ottawa (Ontario)"
                     after = be + 1
                     if coarse(m.etype) == "Organization" and after + 2 < sent.end and toks[after].text == "," \
                             and toks[after + 1].lower_ == "à" and after + 2 in view.tok2m:
@@ -499,11 +520,29 @@ class DocumentExtractor:
                         and (ms_ == sent.start or toks[ms_ - 1].text != ",") \
                         and (be >= sent.end or be + 1 >= sent.end or toks[be + 1].lower_ not in ("et", "ou")):
                     self._emit(view, m, "locatedIn", b, "apposition:locatedIn")
-            if nxt.lower_ in ("en", "au", "aux") and e + 1 in view.tok2m:
-                b = view.tok2m[e + 1]
+            comma = nxt.text == "," and e + 1 < sent.end
+            at = e + 2 if comma else e + 1  # "à Gao au Mali", "à Gao, au Mali,"
+            if toks[at - 1].lower_ in ("en", "au", "aux") and at in view.tok2m:
+                b = view.tok2m[at]
+                be = tok_end[id(b)]
                 if coarse(m.etype) == "Place" and m.etype not in ("Country", "Continent", "Region") \
-                        and b.etype == "Country" and (tok_start[id(m)] == 0 or toks[tok_start[id(m)] - 1].lower_ in ("à", "de", "d'", "d’")):
+                        and b.etype == "Country" and (tok_start[id(m)] == 0 or toks[tok_start[id(m)] - 1].lower_ in ("à", "de", "d'", "d’")) \
+                        and (not comma or be >= sent.end or toks[be].text in (",", ".", ")", ";", ":")):
                     self._emit(view, m, "locatedIn", b, "place:en")
+            if nxt.text == "," and coarse(m.etype) == "Place" and m.etype not in ("Country", "Continent"):
+                country = self._place_apposition(view, e + 1)
+                if country is not None and country is not m:
+                    self._emit(view, m, "locatedIn", country, "apposition:locatedIn")
+            if m.etype == "Person" and nxt.text == "," and e + 1 < sent.end \
+                    and toks[e + 1].lower_ in ("de", "du", "d'", "d’"):
+                # "le général Knud Bartels, de l'armée de terre danoise,": a member of it
+                j = e + 2
+                while j < sent.end and toks[j].pos_ == "DET":
+                    j += 1
+                b = view.tok2m.get(j)
+                if b is not None and coarse(b.etype) == "Organization" and \
+                        (tok_end[id(b)] >= sent.end or toks[tok_end[id(b)]].text in (",", ".", ")", ";", ":")):
+                    self._emit(view, m, "memberOf", b, "apposition:memberOf")
             if coarse(m.etype) == "Organization" and nxt.text == "," and e + 2 < sent.end \
                     and toks[e + 1].lower_ == "à" and e + 2 in view.tok2m:
                 c = view.tok2m[e + 2]
@@ -521,6 +560,33 @@ class DocumentExtractor:
                     for x in self.refs([c], view):
                         if coarse(x.etype) == "Place":
                             self._emit(view, x, "locatedIn", countries[0], f"class-noun:{t.lemma_.lower()}")
+
+    def _place_apposition(self, view: _SentenceView, j: int) -> Mention | None:
+        """The country an apposed description places a place in, from token ``j``: "Bakhmout, une ville de
+        l'est de l'Ukraine", "Soumy, une ville ukrainienne", "Kidal, localité du nord du Mali"."""
+        toks, end, tok2m = view.seg.toks, view.sent.end, view.tok2m
+        while j < end and toks[j].pos_ == "DET":
+            j += 1
+        if j >= end or j in tok2m or coarse(self.rules.class_nouns.get(view.seg.lemma_lows[j], "")) != "Place":
+            return None
+        j += 1
+        while j < end and toks[j].pos_ == "ADJ" and j not in tok2m:
+            if (m := self._adjective_mention(toks[j], view.base)) is not None and m.etype == "Country":
+                return m
+            j += 1
+        for _ in range(2):  # "de l'est de": a direction, then the country
+            if j >= end or toks[j].lower_ not in ("de", "du", "d'", "d’", "en", "au"):
+                return None
+            j += 1
+            while j < end and toks[j].pos_ == "DET":
+                j += 1
+            b = tok2m.get(j)
+            if b is not None:
+                return b if b.etype == "Country" else None
+            if j >= end or norm(toks[j].text) not in self.rules.compass_words:
+                return None
+            j += 1
+        return None
 
     # ---- driver ------------------------------------------------------------------------------
     def _record_subjects(self, view: _SentenceView) -> None:

@@ -435,8 +435,8 @@ def test_stats_summarises_documents_actors_relations_and_what_has_none(seeds_bui
     import json
 
     res = CliRunner().invoke(main, ["stats", str(seeds_build[0])])
-    assert res.exit_code == 0 and res.output.startswith("2 documents, 24 actors, 16 relations")
-    assert "  Groupe Wagner (MilitaryOrganization): 7" in res.output
+    assert res.exit_code == 0 and res.output.startswith("2 documents, 24 actors, 15 relations")
+    assert "  Groupe Wagner (MilitaryOrganization): 6" in res.output
     (tmp_path / "a.txt").write_text("Le Pentagone soutient l'Ukraine depuis février, selon Kiev.\n")
     (tmp_path / "b.txt").write_text("La météo sera clémente à Lyon cette semaine, selon Météo-France.\n")
     assert CliRunner().invoke(main, ["build", str(tmp_path), "--out", str(tmp_path / "o")]).exit_code == 0

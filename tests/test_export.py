@@ -103,7 +103,7 @@ def test_csv_export_has_neo4j_import_headers_and_every_edge(seeds, tmp_path):
     nodes = list(csv.DictReader(io.StringIO((tmp_path / "csv" / "nodes.csv").read_text(encoding="utf-8"))))
     edges = list(csv.DictReader(io.StringIO((tmp_path / "csv" / "edges.csv").read_text(encoding="utf-8"))))
     ids = {n["id:ID"] for n in nodes}
-    assert len(nodes) == 24 and len(edges) == 16
+    assert len(nodes) == 24 and len(edges) == 15
     assert all(e[":START_ID"] in ids and e[":END_ID"] in ids for e in edges)
     wagner = next(n for n in nodes if n["name"] == "Groupe Wagner")
     assert wagner[":LABEL"] == "MilitaryOrganization;Organization"

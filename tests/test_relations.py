@@ -154,6 +154,17 @@ CONSTRUCTIONS = [
     ("Le général Knud Bartels, de l'armée de terre danoise, a parlé.",
      ("Knud Bartels", "memberOf", "armée de terre danoise")),
     ("La Russie a attaqué les positions de l'armée ukrainienne.", ("Russie", "attacks", "armée ukrainienne")),
+    ("Le Hezbollah est toujours présent en Syrie.", ("Hezbollah", "operatesIn", "Syrie")),
+    ("Le groupe Wagner a renforcé sa présence en Libye.", ("Groupe Wagner", "operatesIn", "Libye")),
+    ("Le général Paul Martin a pris le commandement de l'Eurocorps.", ("Paul Martin", "commands", "Eurocorps")),
+    ("La procureure de la CPI, Fatou Bensouda, a ouvert une enquête.", ("Fatou Bensouda", "memberOf", "Cour pénale internationale")),
+    ("Des frappes ont visé la ville de Rostov, dans le sud de la Russie.", ("Rostov", "locatedIn", "Russie")),
+    ("La Russie de Vladimir Poutine menace l'Europe.", ("Vladimir Poutine", "leads", "Russie")),
+    ("L'attaque massive sur Odessa conduite par la Russie a fait dix morts.", ("Russie", "attacks", "Odessa")),
+    ("Parmi les personnes visées figure Ahmed Kassem, dirigeant (Hamas).", ("Ahmed Kassem", "leads", "Hamas")),
+    ("Le Canada sanctionne Ahmed Kassem, chef militaire (Hezbollah), et deux autres responsables.",
+     ("Ahmed Kassem", "commands", "Hezbollah")),
+    ("Le Donbass ukrainien tient bon.", ("Donbass", "locatedIn", "Ukraine")),
 ]
 
 
@@ -171,6 +182,10 @@ def test_common_constructions_are_stated_by_the_rule_tables(relations, sentence,
     ("Des combats ont éclaté à Gao, au Mali et au Niger.", ("Gao", "locatedIn", "Mali")),
     # a person "de" a city comes from it: no membership
     ("Le général Knud Bartels, de Copenhague, a parlé.", ("Knud Bartels", "memberOf", "Copenhague")),
+    # a person's visit to a country is no leadership of it
+    ("La visite en France de Joe Biden a été annulée.", ("Joe Biden", "leads", "France")),
+    # a place north of a city is not in it
+    ("Les troupes sont à Boutcha, au nord de Kiev.", ("Boutcha", "locatedIn", "Kiev")),
 ])
 def test_near_misses_of_those_constructions_state_nothing(triples, sentence, wrong):
     assert wrong not in triples(sentence)

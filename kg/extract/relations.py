@@ -403,6 +403,13 @@ class DocumentExtractor:
             if k < sent.end and (m := self._adjective_mention(toks[k], view.base)) \
                     and (toks[k].pos_ == "ADJ" or toks[k].text.islower()):  # "émirati" is tagged PROPN
                 org, k = m, k + 1
+            elif k + 1 < sent.end and toks[k].text == "(" and k + 1 in view.tok2m:
+                # "Yahya Sinwar, dirigeant (Hamas)": lists of sanctioned people give the organisation in brackets
+                org, k = view.tok2m[k + 1], k + 1
+                while k < sent.end and view.tok2m.get(k) is org:
+                    k += 1
+                if k >= sent.end or toks[k].text != ")":
+                    org = None
             elif k < sent.end and toks[k].lower_ in ("de", "du", "des", "d'", "d’"):
                 k2 = k + 1
                 while k2 < sent.end and toks[k2].pos_ == "DET":
@@ -529,6 +536,22 @@ class DocumentExtractor:
                         and b.etype == "Country" and (tok_start[id(m)] == 0 or toks[tok_start[id(m)] - 1].lower_ in ("à", "de", "d'", "d’")) \
                         and (not comma or be >= sent.end or toks[be].text in (",", ".", ")", ";", ":")):
                     self._emit(view, m, "locatedIn", b, "place:en")
+            if coarse(m.etype) == "Place" and m.etype not in ("Country", "Continent") and nxt.pos_ == "ADJ" \
+                    and nxt.head.i in range(tok_start[id(m)], e) \
+                    and (c := self._adjective_mention(nxt, view.base)) is not None and c.etype == "Country":
+                self._emit(view, m, "locatedIn", c, "adjective:locatedIn")  # "le Donbass ukrainien"
+            if coarse(m.etype) == "Place" and m.etype not in ("Country", "Continent"):
+                # "Rostov, dans le sud de la Russie", "à Gao dans le nord du Mali"
+                j = e + 1 if nxt.text == "," else e
+                if j < sent.end and toks[j].lower_ == "dans":
+                    country = self._compass_country(view, j + 1)
+                    if country is not None:
+                        self._emit(view, m, "locatedIn", country, "place:dans")
+            if m.etype == "Country" and nxt.lower_ in ("de", "d'", "d’") and e + 1 in view.tok2m:
+                # "la Russie de Vladimir Poutine": the country of the person who leads it
+                b = view.tok2m[e + 1]
+                if b.etype == "Person" and toks[e + 1].head.i in range(tok_start[id(m)], e):
+                    self._emit(view, b, "leads", m, "possession:leads")
             if nxt.text == "," and coarse(m.etype) == "Place" and m.etype not in ("Country", "Continent"):
                 country = self._place_apposition(view, e + 1)
                 if country is not None and country is not m:
@@ -574,10 +597,18 @@ class DocumentExtractor:
             if (m := self._adjective_mention(toks[j], view.base)) is not None and m.etype == "Country":
                 return m
             j += 1
-        for _ in range(2):  # "de l'est de": a direction, then the country
-            if j >= end or toks[j].lower_ not in ("de", "du", "d'", "d’", "en", "au"):
-                return None
-            j += 1
+        if j >= end or toks[j].lower_ not in ("de", "du", "d'", "d’", "en", "au"):
+            return None
+        return self._compass_country(view, j + 1)
+
+    def _compass_country(self, view: _SentenceView, j: int) -> Mention | None:
+        """The country named from token ``j``, straight or after a direction: "(le) Mali", "le nord du Mali"."""
+        toks, end, tok2m = view.seg.toks, view.sent.end, view.tok2m
+        for step in range(2):
+            if step:  # after a direction: "de", then the country
+                if j >= end or toks[j].lower_ not in ("de", "du", "d'", "d’"):
+                    return None
+                j += 1
             while j < end and toks[j].pos_ == "DET":
                 j += 1
             b = tok2m.get(j)

@@ -205,6 +205,8 @@ class VerbRule:
     passive_only: bool
     context: tuple[str, ...]
     sides: bool = False  # no actor as subject: the direct object and the other argument are the two sides
+    inverse: bool = False  # the object is the subject ("Halane, qui abrite le QG de X": X is located in Halane)
+    where: tuple[str, ...] = ()  # prepositions of a place the subject operates in ("combattre en Ukraine")
 
 
 @dataclass(frozen=True)
@@ -300,6 +302,8 @@ def parse_rules(path: str, text: str) -> Rules:
             passive_only=bool(spec.get("passive_only", False)),
             context=_as_tuple(spec.get("context"), path, line, "context"),
             sides=bool(spec.get("sides", False)),
+            where=_as_tuple(spec.get("where"), path, line, "where"),
+            inverse=bool(spec.get("inverse", False)),
         )
     nouns = {}
     for lemma, spec in d["nouns"].items():

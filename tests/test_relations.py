@@ -128,6 +128,7 @@ NOT_STATED = [
     "Le Maroc ne condamne pas l'Algérie.",
     "Le conflit qui n'oppose plus le Maroc à l'Algérie a duré des années.",
     "La Hongrie n'est pas membre de l'OTAN.",
+    "Le Hezbollah n'a jamais combattu en Irak.",
 ]
 
 
@@ -165,6 +166,22 @@ CONSTRUCTIONS = [
     ("Le Canada sanctionne Ahmed Kassem, chef militaire (Hezbollah), et deux autres responsables.",
      ("Ahmed Kassem", "commands", "Hezbollah")),
     ("Le Donbass ukrainien tient bon.", ("Donbass", "locatedIn", "Ukraine")),
+    ("Le groupe Wagner a recruté des milliers de détenus pour combattre en Ukraine.",
+     ("Groupe Wagner", "operatesIn", "Ukraine")),
+    ("Les mercenaires de Wagner avaient été aperçus en Syrie.", ("Groupe Wagner", "operatesIn", "Syrie")),
+    ("Les soldats de la MINUSMA à Gao ont été attaqués.", ("MINUSMA", "operatesIn", "Gao")),
+    ("Les bastions du Hezbollah dans le sud du Liban ont été bombardés.", ("Hezbollah", "operatesIn", "Liban")),
+    ("Depuis son déploiement au Mali, le groupe Wagner a commis des exactions.", ("Groupe Wagner", "operatesIn", "Mali")),
+    ("Le camp de Halane, qui abrite le quartier général de la MINUSMA, a été attaqué.", ("MINUSMA", "locatedIn", "Halane")),
+    ("La mort du patron du groupe paramilitaire Wagner, Evguéni Prigojine, a été confirmée.",
+     ("Evgueni Prigojine", "leads", "Groupe Wagner")),
+    ("Le secrétaire général de l'Otan, actuellement le Norvégien Jens Stoltenberg, a parlé.",
+     ("Jens Stoltenberg", "leads", "OTAN")),
+    ("L'Organisme général de l'information au Caire a publié un communiqué.",
+     ("Organisme général de l'information", "locatedIn", "Caire")),
+    ("Israël a tué le chef du Hezbollah Hassan Nasrallah dans une frappe.", ("Israël", "attacks", "Hassan Nasrallah")),
+    ("Le Hezbollah a tiré des roquettes contre Israël.", ("Hezbollah", "attacks", "Israël")),
+    ("Le Hezbollah a ouvert un front contre Israël.", ("Hezbollah", "attacks", "Israël")),
 ]
 
 
@@ -186,6 +203,8 @@ def test_common_constructions_are_stated_by_the_rule_tables(relations, sentence,
     ("La visite en France de Joe Biden a été annulée.", ("Joe Biden", "leads", "France")),
     # a place north of a city is not in it
     ("Les troupes sont à Boutcha, au nord de Kiev.", ("Boutcha", "locatedIn", "Kiev")),
+    # a meeting of the Council in Brussels does not seat the Council there
+    ("Avant le sommet du Conseil européen à Bruxelles, elle a parlé.", ("Conseil européen", "locatedIn", "Bruxelles")),
 ])
 def test_near_misses_of_those_constructions_state_nothing(triples, sentence, wrong):
     assert wrong not in triples(sentence)

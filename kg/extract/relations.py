@@ -291,14 +291,24 @@ class DocumentExtractor:
                 objects = [t for g in given for t in g.subtree if prep(t) == "à"] + \
                           [c for c in v.children if prep(c) == "à" or c.dep_ == "iobj"]
             found_s = self.refs(subjects, view)
+            if rule.where and found_s and not rule.gift:
+                # "recruter des détenus pour combattre en Ukraine": the fighter operates there
+                places = self.refs(prep_args(v, rule.where, {t.i for t in subjects}), view, deep=True)
+                if places and not negated_or_alleged(v, self.rules):
+                    for s in found_s:
+                        for o in places:
+                            if coarse(o.etype) == "Place":
+                                self._emit(view, s, "operatesIn", o, f"verb:{lemma}")
             if not found_s and rule.sides:  # "une guerre opposant A à B": the sides, whatever the subject
                 sides = [c for c in v.children if c.dep_ == "obj"]
                 found_s = self.refs(sides, view)
                 objects = prep_args(v, rule.object, {t.i for t in sides})
             # "bombarder les bastions du Hezbollah": what an attack hits stands for its owner
-            found_o = self.refs(objects, view, deep=pred == "attacks") if found_s else []
+            found_o = self.refs(objects, view, deep=pred == "attacks" or rule.inverse) if found_s else []
             if not found_o or negated_or_alleged(v, self.rules):  # the costlier test last
                 continue
+            if rule.inverse:
+                found_s, found_o = found_o, found_s
             for s in found_s:
                 for o in found_o:
                     self._emit(view, s, pred, o, f"verb:{lemma}", money)
@@ -361,6 +371,12 @@ class DocumentExtractor:
     def ref_deep(self, tok: Token, view: _SentenceView) -> Mention | None:
         """Like ref, but "à la sécurité de l'Ukraine" also reaches the actor inside the phrase."""
         m = self.ref(tok, view)
+        if m is None and tok.pos_ == "NOUN" and tok.lemma_.lower() in self.rules.titles:
+            # "tuer le chef du Hezbollah Hassan Nasrallah": a title stands for the person who holds it
+            for t in tok.subtree:
+                held = view.tok2m.get(t.i)
+                if held is not None and held.etype == "Person":
+                    return held
         if m is None and tok.pos_ == "NOUN":
             for c in tok.children:
                 if c.dep_ == "nmod" and prep(c) == "de" and (m := self.ref(c, view)):
@@ -414,13 +430,16 @@ class DocumentExtractor:
                 k2 = k + 1
                 while k2 < sent.end and toks[k2].pos_ == "DET":
                     k2 += 1
-                if k2 + 1 < sent.end and k2 not in view.tok2m and k2 + 1 in view.tok2m \
+                k3 = k2 + 1
+                while k3 < sent.end and toks[k3].pos_ == "ADJ" and k3 not in view.tok2m:
+                    k3 += 1
+                if k3 < sent.end and k2 not in view.tok2m and k3 in view.tok2m \
                         and view.seg.lemma_lows[k2] in self.rules.class_nouns \
-                        and not any(c.dep_ == "nmod" and view.tok2m.get(c.i) is not view.tok2m[k2 + 1]
+                        and not any(c.dep_ == "nmod" and view.tok2m.get(c.i) is not view.tok2m[k3]
                                     for c in toks[k2].children):
-                    # "présidente de l'association Terre solidaire": the class noun, then its name (but "la
-                    # mission OTAN de formation" is a mission of NATO's, not NATO)
-                    k2 += 1
+                    # "présidente de l'association Terre solidaire", "patron du groupe paramilitaire Wagner": the
+                    # class noun, then its name (but "la mission OTAN de formation" is a mission of NATO's)
+                    k2 = k3
                 if k2 in view.tok2m:
                     org = view.tok2m[k2]
                     k = k2
@@ -457,7 +476,9 @@ class DocumentExtractor:
         subject of "être" ("X est le président de …")."""
         sent, toks = view.sent, view.seg.toks
         r = k
-        while r < sent.end and (toks[r].text == "," or toks[r].pos_ == "DET" or norm(toks[r].text) in self.rules.ranks):
+        while r < sent.end and r not in view.tok2m and (
+                toks[r].text == "," or toks[r].pos_ in ("DET", "ADV") or norm(toks[r].text) in self.rules.ranks
+                or norm(toks[r].text) in self.adj_index):  # "…, actuellement le Norvégien Jens Stoltenberg"
             r += 1
         if r < sent.end and r in view.tok2m and view.tok2m[r].etype == "Person":
             return view.tok2m[r]
@@ -566,6 +587,15 @@ class DocumentExtractor:
                 if b is not None and coarse(b.etype) == "Organization" and \
                         (tok_end[id(b)] >= sent.end or toks[tok_end[id(b)]].text in (",", ".", ")", ";", ":")):
                     self._emit(view, m, "memberOf", b, "apposition:memberOf")
+            if coarse(m.etype) == "Organization" and nxt.lower_ in ("à", "au") and e + 1 in view.tok2m \
+                    and (tok_start[id(m)] == sent.start
+                         or toks[tok_start[id(m)] - 1].lower_ not in ("de", "du", "des", "d'", "d’")):
+                # (not "le sommet du Conseil européen à Bruxelles": a meeting there)
+                # "la commission de l'Union africaine à Addis-Abeba": the city phrase hangs off the organisation
+                c = view.tok2m[e + 1]
+                if c.etype == "City" and toks[e + 1].head.i in range(tok_start[id(m)], e) \
+                        and toks[e + 1].dep_ == "nmod":
+                    self._emit(view, m, "locatedIn", c, "place:à")
             if coarse(m.etype) == "Organization" and nxt.text == "," and e + 2 < sent.end \
                     and toks[e + 1].lower_ == "à" and e + 2 in view.tok2m:
                 c = view.tok2m[e + 2]

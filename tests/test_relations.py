@@ -25,6 +25,8 @@ GIFTS = [
 # nominal triggers: agent by "par", possessive, nationality adjective, or the governing verb's subject
 NOUNS = [
     ("Le rapport décrit l'invasion de la Géorgie par la Russie en 2008.", ("Russie", "attacks", "Géorgie")),
+    ("L'Ukraine résiste depuis des mois. Le processus dure depuis l'invasion de l'ex-État soviétique par Moscou en "
+     "février.", ("Moscou", "attacks", "Ukraine")),
     ("Les diplomates dénoncent la guerre d'agression de la Turquie contre l'Arménie.", ("Turquie", "attacks", "Arménie")),
     ("Le Danemark continuera à apporter son soutien à la Lituanie.", ("Danemark", "supports", "Lituanie")),
     ("La Suède a promis l'entraînement des Ukrainiens.", ("Suède", "supports", "Ukraine")),
@@ -182,6 +184,13 @@ CONSTRUCTIONS = [
     ("Israël a tué le chef du Hezbollah Hassan Nasrallah dans une frappe.", ("Israël", "attacks", "Hassan Nasrallah")),
     ("Le Hezbollah a tiré des roquettes contre Israël.", ("Hezbollah", "attacks", "Israël")),
     ("Le Hezbollah a ouvert un front contre Israël.", ("Hezbollah", "attacks", "Israël")),
+    ("La France réitère son plein soutien à l'action menée par la MINUSCA.", ("France", "supports", "MINUSCA")),
+    ("La France condamne les atrocités perpétrées par les Forces de soutien rapide.",
+     ("France", "opposes", "Forces de soutien rapide")),
+    ("L'Estonie a annoncé l'expulsion de 21 diplomates russes.", ("Estonie", "opposes", "Russie")),
+    ("La Russie a expulsé l'ambassadeur estonien.", ("Russie", "opposes", "Estonie")),
+    ("Les combats opposent les Forces armées soudanaises du général Abdel Fattah al-Burhan aux paramilitaires.",
+     ("Abdel Fattah al-Burhan", "commands", "armée soudanaise")),
 ]
 
 
@@ -205,6 +214,10 @@ def test_common_constructions_are_stated_by_the_rule_tables(relations, sentence,
     ("Les troupes sont à Boutcha, au nord de Kiev.", ("Boutcha", "locatedIn", "Kiev")),
     # a meeting of the Council in Brussels does not seat the Council there
     ("Avant le sommet du Conseil européen à Bruxelles, elle a parlé.", ("Conseil européen", "locatedIn", "Bruxelles")),
+    # condemning an arrest is no hostility to the person arrested
+    ("Le ministre français condamne l'arrestation d'Alexeï Navalny.", ("France", "opposes", "Alexeï Navalny")),
+    # two supporters of one coalition do not support each other
+    ("Cette coalition, soutenue par les États-Unis et la France, a libéré la ville.", ("France", "supports", "États-Unis")),
 ])
 def test_near_misses_of_those_constructions_state_nothing(triples, sentence, wrong):
     assert wrong not in triples(sentence)

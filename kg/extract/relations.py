@@ -173,7 +173,8 @@ class DocumentExtractor:
                 return m
         return None
 
-    def refs(self, toks: list[Token], view: _SentenceView, deep: bool = False) -> list[Mention]:
+    def refs(self, toks: list[Token], view: _SentenceView, deep: bool = False, agent_only: bool = False
+             ) -> list[Mention]:
         """The actors of argument tokens and of everything coordinated with them; a class noun
         ("les villes de Soledar et Bakhmut") stands for all the names it introduces."""
         out: list[Mention] = []
@@ -185,7 +186,7 @@ class DocumentExtractor:
                             and prep(c) in ("de", None)]
                     found = [m for c in kids for y in expand(c) if (m := self.ref(y, view))]
                 if not found:
-                    m = self.ref_deep(x, view) if deep else self.ref(x, view)
+                    m = self.ref_deep(x, view, agent_only) if deep else self.ref(x, view)
                     found = [m] if m is not None else []
                 out += [m for m in found if m not in out]
         return out
@@ -304,7 +305,10 @@ class DocumentExtractor:
                 found_s = self.refs(sides, view)
                 objects = prep_args(v, rule.object, {t.i for t in sides})
             # "bombarder les bastions du Hezbollah": what an attack hits stands for its owner
-            found_o = self.refs(objects, view, deep=pred == "attacks" or rule.inverse) if found_s else []
+            # "soutenir les efforts de X" stands for X; "condamner les atrocités perpétrées par X" for X, but
+            # "condamner l'arrestation de X" not: a hostile verb reaches inside only for an agent ("par")
+            deep = rule.inverse or (pred in ("attacks", "supports", "opposes") and not passive)
+            found_o = self.refs(objects, view, deep=deep, agent_only=pred == "opposes") if found_s else []
             if not found_o or negated_or_alleged(v, self.rules):  # the costlier test last
                 continue
             if rule.inverse:
@@ -345,8 +349,10 @@ class DocumentExtractor:
                 continue
             patients = self.refs(patient_toks, view, deep=True)
             agents: list[Mention] = []
-            for t in inside:
-                if prep(t) == "par" and (m := self.ref(t, view)):
+            held = {t.i for p_tok in patient_toks for t in p_tok.subtree}
+            for t in inside:  # (but in "à l'action menée par X", X is the agent of the patient's participle)
+                if prep(t) == "par" and not (t.head.i in held and t.head.dep_.startswith("acl")) \
+                        and (m := self.ref(t, view)):
                     agents.append(m)
             if not agents:
                 for c in n.children:
@@ -368,7 +374,7 @@ class DocumentExtractor:
                 for p in patients:
                     self._emit(view, a, rule.predicate, p, f"noun:{n.lemma_.lower()}", money)
 
-    def ref_deep(self, tok: Token, view: _SentenceView) -> Mention | None:
+    def ref_deep(self, tok: Token, view: _SentenceView, agent_only: bool = False) -> Mention | None:
         """Like ref, but "à la sécurité de l'Ukraine" also reaches the actor inside the phrase."""
         m = self.ref(tok, view)
         if m is None and tok.pos_ == "NOUN" and tok.lemma_.lower() in self.rules.titles:
@@ -378,10 +384,23 @@ class DocumentExtractor:
                 if held is not None and held.etype == "Person":
                     return held
         if m is None and tok.pos_ == "NOUN":
+            m = self._agent_of(tok, view)
+        if m is None and tok.pos_ == "NOUN" and not agent_only:
             for c in tok.children:
                 if c.dep_ == "nmod" and prep(c) == "de" and (m := self.ref(c, view)):
                     return m
         return m
+
+    def _agent_of(self, tok: Token, view: _SentenceView) -> Mention | None:
+        """The agent of an action noun: "l'action menée par la MINUSCA", "les atrocités perpétrées par les FSR"."""
+        for c in tok.children:
+            if prep(c) == "par" and (m := self.ref(c, view)):
+                return m
+            if c.dep_.startswith("acl") and c.pos_ in ("VERB", "ADJ"):
+                for g in c.children:
+                    if prep(g) == "par" and (m := self.ref(g, view)):
+                        return m
+        return None
 
     def title_rules(self, view: _SentenceView) -> None:
         sent, toks = view.sent, view.seg.toks
@@ -568,11 +587,17 @@ class DocumentExtractor:
                     country = self._compass_country(view, j + 1)
                     if country is not None:
                         self._emit(view, m, "locatedIn", country, "place:dans")
-            if m.etype == "Country" and nxt.lower_ in ("de", "d'", "d’") and e + 1 in view.tok2m:
-                # "la Russie de Vladimir Poutine": the country of the person who leads it
-                b = view.tok2m[e + 1]
-                if b.etype == "Person" and toks[e + 1].head.i in range(tok_start[id(m)], e):
-                    self._emit(view, b, "leads", m, "possession:leads")
+            if (m.etype == "Country" or coarse(m.etype) == "Organization") and nxt.lower_ in ("de", "du", "d'", "d’"):
+                # "la Russie de Vladimir Poutine", "les Forces armées soudanaises du général X": the actor of the
+                # person who leads (a military force: commands) it
+                j = e + 1
+                while j < sent.end and j not in view.tok2m and (toks[j].pos_ == "DET"
+                                                                or norm(toks[j].text) in self.rules.ranks):
+                    j += 1
+                b = view.tok2m.get(j)
+                if b is not None and b.etype == "Person" and toks[j].head.i in range(tok_start[id(m)], e):
+                    pred = "commands" if m.etype == "MilitaryOrganization" else "leads"
+                    self._emit(view, b, pred, m, f"possession:{pred}")
             if nxt.text == "," and coarse(m.etype) == "Place" and m.etype not in ("Country", "Continent"):
                 country = self._place_apposition(view, e + 1)
                 if country is not None and country is not m:

@@ -361,6 +361,14 @@ class DocumentExtractor:
             if not agents:  # "Washington, le principal allié de Kiev": the name the noun is apposed to
                 apposed = [n.head] if n.dep_ == "appos" else [c for c in n.children if c.dep_ == "appos"]
                 agents = [m for t in apposed if (m := self.ref(t, view)) is not None and m not in patients]
+            if not agents:  # the same between commas, however the parser attached it ("EIGS, la branche … de Y,")
+                left, right = n.left_edge.i, n.right_edge.i + 1
+                toks = seg.toks
+                if left - 2 >= view.sent.start and toks[left].pos_ == "DET" and toks[left - 1].text == "," \
+                        and left - 2 in view.tok2m \
+                        and (right >= view.sent.end or toks[right].text in (",", ".", ";", ")")) \
+                        and view.tok2m[left - 2] not in patients:
+                    agents = [view.tok2m[left - 2]]
             if not agents and used_prep != "de":
                 for t in inside:
                     if prep(t) == "de" and t.head.i == n.i and (m := self.ref(t, view)) and m not in patients:
@@ -576,6 +584,10 @@ class DocumentExtractor:
                         and b.etype == "Country" and (tok_start[id(m)] == 0 or toks[tok_start[id(m)] - 1].lower_ in ("à", "de", "d'", "d’")) \
                         and (not comma or be >= sent.end or toks[be].text in (",", ".", ")", ";", ":")):
                     self._emit(view, m, "locatedIn", b, "place:en")
+            if m.etype == "Place" and nxt.lower_ in ("de", "d'", "d’") and e + 1 in view.tok2m \
+                    and view.tok2m[e + 1].etype in ("City", "Country"):
+                # "l'aéroport international Aden Adde de Mogadiscio": a site of the city
+                self._emit(view, m, "locatedIn", view.tok2m[e + 1], "place:de")
             if coarse(m.etype) == "Place" and m.etype not in ("Country", "Continent") and nxt.pos_ == "ADJ" \
                     and nxt.head.i in range(tok_start[id(m)], e) \
                     and (c := self._adjective_mention(nxt, view.base)) is not None and c.etype == "Country":
@@ -626,8 +638,8 @@ class DocumentExtractor:
                 c = view.tok2m[e + 2]
                 if coarse(c.etype) == "Place" and c.etype not in ("Country", "Continent", "Region"):
                     self._emit(view, m, "locatedIn", c, "apposition:locatedIn")
-        for i in range(sent.start, sent.end):
-            if self.rules.class_nouns.get(view.seg.lemma_lows[i]) != "City" or i in view.tok2m:
+        for i in range(sent.start, sent.end):  # "les villes ukrainiennes de X et Y", "la région russe de Z"
+            if self.rules.class_nouns.get(view.seg.lemma_lows[i]) not in ("City", "Region") or i in view.tok2m:
                 continue
             t = toks[i]
             countries = [a for c in t.children if c.dep_ == "amod" and (a := self._adjective_mention(c, view.base))]
@@ -643,8 +655,8 @@ class DocumentExtractor:
         """The country an apposed description places a place in, from token ``j``: "Bakhmout, une ville de
         l'est de l'Ukraine", "Soumy, une ville ukrainienne", "Kidal, localité du nord du Mali"."""
         toks, end, tok2m = view.seg.toks, view.sent.end, view.tok2m
-        while j < end and toks[j].pos_ == "DET":
-            j += 1
+        while j < end and j not in tok2m and (toks[j].pos_ == "DET" or toks[j].pos_ == "ADJ"):
+            j += 1  # "Aden, grande ville du sud du Yémen"
         if j >= end or j in tok2m or coarse(self.rules.class_nouns.get(view.seg.lemma_lows[j], "")) != "Place":
             return None
         j += 1

@@ -235,6 +235,7 @@ class Rules:
     conditional_stems: frozenset[str] = frozenset()
     state_nouns: frozenset[str] = frozenset()
     compass_words: frozenset[str] = frozenset()
+    agent_participles: frozenset[str] = frozenset()
     naming_words: frozenset[str] = frozenset()
     role_nouns: frozenset[str] = frozenset()
     army_nouns: frozenset[str] = frozenset()
@@ -340,6 +341,7 @@ def parse_rules(path: str, text: str) -> Rules:
         conditional_stems=frozenset(_as_tuple(d.get("conditional_stems"), path, top, "conditional_stems")),
         state_nouns=frozenset(norm(x) for x in _as_tuple(d.get("state_nouns"), path, top, "state_nouns")),
         compass_words=frozenset(norm(x) for x in _as_tuple(d.get("compass_words"), path, top, "compass_words")),
+        agent_participles=frozenset(_as_tuple(d.get("agent_participles"), path, top, "agent_participles")),
         naming_words=frozenset(_as_tuple(d.get("naming_words"), path, top, "naming_words")),
         role_nouns=frozenset(norm(x) for x in _as_tuple(d.get("role_nouns"), path, top, "role_nouns")),
         army_nouns=frozenset(_as_tuple(d.get("army_nouns"), path, top, "army_nouns")),

@@ -159,8 +159,8 @@ class DocumentExtractor:
                 for c in tok.children:
                     if c.dep_ in ("nsubj", "nsubj:pass"):
                         return self.ref(c, view, depth + 1)
-            for c in tok.children:
-                if c.dep_ == "appos" and c.i in view.tok2m:
+            for c in tok.children:  # "le général Nicholson, qui …": the name the rank or noun introduces
+                if c.dep_ in ("appos", "flat:name") and c.i in view.tok2m:
                     return view.tok2m[c.i]
         return None
 
@@ -333,6 +333,7 @@ class DocumentExtractor:
                                                              or lemma_in(verb, rule.governors)))
                                        or (prep(n) in rule.governors)):
                 continue
+            sub = {t.i for t in n.subtree}
             inside = [t for t in n.subtree if t.i != n.i] + continuation(n)
             if gov is not None and n.head.i == gov.i:  # "fait partie du X": the target hangs off the verb
                 inside += [c for c in gov.children if c.i != n.i and c.dep_ not in ("nsubj", "nsubj:pass")
@@ -340,7 +341,10 @@ class DocumentExtractor:
             patient_toks: list[Token] = []
             used_prep = None
             for p in rule.patient:
-                cands = [t for t in inside if prep(t) == p and self.ref_deep(t, view) is not None]
+                # "de" is everybody's preposition: a "de" patient hangs off the noun itself ("à la tête du
+                # commandement … des États-Unis" does not make the United States the patient)
+                cands = [t for t in inside if prep(t) == p and (p != "de" or t.head.i == n.i or t.head.i not in sub)
+                         and self.ref_deep(t, view) is not None]
                 if cands:
                     cands.sort(key=lambda t: abs(t.i - n.i))
                     patient_toks, used_prep = [cands[0]], p
@@ -350,8 +354,11 @@ class DocumentExtractor:
             patients = self.refs(patient_toks, view, deep=True)
             agents: list[Mention] = []
             held = {t.i for p_tok in patient_toks for t in p_tok.subtree}
-            for t in inside:  # (but in "à l'action menée par X", X is the agent of the patient's participle)
-                if prep(t) == "par" and not (t.head.i in held and t.head.dep_.startswith("acl")) \
+            gender = n.morph.get("Gender")
+            for t in inside:  # (but in "soutien à l'action menée par X", X is the agent of the patient's participle;
+                # in "une attaque contre Israël menée par le Hamas" the participle agrees with the noun: its agent)
+                if prep(t) == "par" and not (t.head.i in held and t.head.dep_.startswith("acl")
+                                             and not (gender and t.head.morph.get("Gender") == gender)) \
                         and (m := self.ref(t, view)):
                     agents.append(m)
             if not agents:
@@ -400,11 +407,12 @@ class DocumentExtractor:
         return m
 
     def _agent_of(self, tok: Token, view: _SentenceView) -> Mention | None:
-        """The agent of an action noun: "l'action menée par la MINUSCA", "les atrocités perpétrées par les FSR"."""
+        """The agent of an action noun: "l'action menée par la MINUSCA", "les atrocités perpétrées par les FSR"
+        (participles of carrying out only: ``agent_participles``)."""
         for c in tok.children:
             if prep(c) == "par" and (m := self.ref(c, view)):
                 return m
-            if c.dep_.startswith("acl") and c.pos_ in ("VERB", "ADJ"):
+            if c.dep_.startswith("acl") and c.pos_ in ("VERB", "ADJ") and lemma_in(c, self.rules.agent_participles):
                 for g in c.children:
                     if prep(g) == "par" and (m := self.ref(g, view)):
                         return m
@@ -446,6 +454,15 @@ class DocumentExtractor:
             if k < sent.end and (m := self._adjective_mention(toks[k], view.base)) \
                     and (toks[k].pos_ == "ADJ" or toks[k].text.islower()):  # "émirati" is tagged PROPN
                 org, k = m, k + 1
+                k2 = k + 1
+                while k2 < sent.end and toks[k2].pos_ == "DET":
+                    k2 += 1
+                if k < sent.end and toks[k].lower_ in ("de", "du", "d'", "d’") and k2 in view.tok2m \
+                        and coarse(view.tok2m[k2].etype) == "Organization":
+                    # "le commandant iranien de la Force Quds, X": the force, not the country
+                    org, k = view.tok2m[k2], k2
+                    while k < sent.end and view.tok2m.get(k) is org:
+                        k += 1
             elif k + 1 < sent.end and toks[k].text == "(" and k + 1 in view.tok2m:
                 # "Yahya Sinwar, dirigeant (Hamas)": lists of sanctioned people give the organisation in brackets
                 org, k = view.tok2m[k + 1], k + 1
@@ -504,8 +521,8 @@ class DocumentExtractor:
         sent, toks = view.sent, view.seg.toks
         r = k
         while r < sent.end and r not in view.tok2m and (
-                toks[r].text == "," or toks[r].pos_ in ("DET", "ADV") or norm(toks[r].text) in self.rules.ranks
-                or norm(toks[r].text) in self.adj_index):  # "…, actuellement le Norvégien Jens Stoltenberg"
+                toks[r].text in (",", "-") or toks[r].pos_ in ("DET", "ADV") or norm(toks[r].text) in self.rules.ranks
+                or norm(toks[r].text) in self.adj_index):  # "…, actuellement le Norvégien X", "le colonel-major X"
             r += 1
         if r < sent.end and r in view.tok2m and view.tok2m[r].etype == "Person":
             return view.tok2m[r]

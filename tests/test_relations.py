@@ -208,6 +208,13 @@ CONSTRUCTIONS = [
     ("Les forces russes occupent la ville de Kherson.", ("armée russe", "attacks", "Kherson")),
     ("L'Arabie saoudite va transférer deux milliards de dollars à la Banque centrale du Yémen.",
      ("Arabie saoudite", "funds", "Banque centrale du Yémen")),
+    ("Madame Agatha Constant, présidente de la fondation « Buenos », a fait une déclaration.",
+     ("Agatha Constant", "leads", "Buenos")),
+    ("Monsieur Paul Kessy, membre de l'association \"Un toit pour tous\", a été interrogé.",
+     ("Paul Kessy", "memberOf", "Un toit pour tous")),
+    ("Les soldats de la mission de l'OTAN en Afghanistan sont rentrés.", ("OTAN", "operatesIn", "Afghanistan")),
+    ("Le président de l'association « Un toit pour tous » au Venezuela a été cambriolé.",
+     ("Un toit pour tous", "operatesIn", "Venezuela")),
 ]
 
 

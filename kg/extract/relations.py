@@ -50,6 +50,9 @@ class _SentenceView:
         self.tokens = self.seg.toks[self.sent.start:self.sent.end]
 
 
+_QUOTES = frozenset('«»"“”„‘’\'`')
+
+
 class DocumentExtractor:
     """Walks one document's sentences in order, so pronouns and descriptions can look back."""
 
@@ -475,8 +478,9 @@ class DocumentExtractor:
                 while k2 < sent.end and toks[k2].pos_ == "DET":
                     k2 += 1
                 k3 = k2 + 1
-                while k3 < sent.end and toks[k3].pos_ == "ADJ" and k3 not in view.tok2m:
-                    k3 += 1
+                while k3 < sent.end and k3 not in view.tok2m and (toks[k3].pos_ == "ADJ"
+                                                                  or toks[k3].text in _QUOTES):
+                    k3 += 1  # "de l'association « Terre solidaire »"
                 if k3 < sent.end and k2 not in view.tok2m and k3 in view.tok2m \
                         and view.seg.lemma_lows[k2] in self.rules.class_nouns \
                         and not any(c.dep_ == "nmod" and view.tok2m.get(c.i) is not view.tok2m[k3]
@@ -641,6 +645,12 @@ class DocumentExtractor:
                 if b is not None and coarse(b.etype) == "Organization" and \
                         (tok_end[id(b)] >= sent.end or toks[tok_end[id(b)]].text in (",", ".", ")", ";", ":")):
                     self._emit(view, m, "memberOf", b, "apposition:memberOf")
+            q = e + 1 if nxt.text in _QUOTES and e + 1 < sent.end else e  # past a closing quote
+            if coarse(m.etype) == "Organization" and toks[q].lower_ in ("en", "au", "aux") and q + 1 in view.tok2m \
+                    and view.tok2m[q + 1].etype == "Country" and toks[q + 1].dep_ == "nmod" \
+                    and toks[q + 1].head.i in range(tok_start[id(m)], q):
+                # "la mission de formation en Afghanistan", "l'association « X » au Venezuela": active there
+                self._emit(view, m, "operatesIn", view.tok2m[q + 1], "place:en")
             if coarse(m.etype) == "Organization" and nxt.lower_ in ("à", "au") and e + 1 in view.tok2m \
                     and (tok_start[id(m)] == sent.start
                          or toks[tok_start[id(m)] - 1].lower_ not in ("de", "du", "des", "d'", "d’")):

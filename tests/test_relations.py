@@ -131,6 +131,7 @@ NOT_STATED = [
     "Le conflit qui n'oppose plus le Maroc à l'Algérie a duré des années.",
     "La Hongrie n'est pas membre de l'OTAN.",
     "Le Hezbollah n'a jamais combattu en Irak.",
+    "Au Mali, le JNIM n'a pas attaqué.",
 ]
 
 
@@ -215,6 +216,8 @@ CONSTRUCTIONS = [
     ("Les soldats de la mission de l'OTAN en Afghanistan sont rentrés.", ("OTAN", "operatesIn", "Afghanistan")),
     ("Le président de l'association « Un toit pour tous » au Venezuela a été cambriolé.",
      ("Un toit pour tous", "operatesIn", "Venezuela")),
+    ("Au Canada, l'association Energie Verte s'est mobilisée après un accident chimique.",
+     ("Energie Verte", "operatesIn", "Canada")),
 ]
 
 

@@ -678,6 +678,22 @@ class DocumentExtractor:
                         if coarse(x.etype) == "Place":
                             self._emit(view, x, "locatedIn", countries[0], f"class-noun:{t.lemma_.lower()}")
 
+    def scene_rules(self, view: _SentenceView) -> None:
+        """"Au Canada, l'association X s'est mobilisée": an organisation acting in a country it is said to act in
+        (the country an adverbial of the verb whose subject the organisation is) operates there."""
+        toks = view.seg.toks
+        for i in range(view.sent.start, view.sent.end):
+            place = view.tok2m.get(i)
+            if place is None or place.etype not in ("Country", "Region") or toks[i].dep_ not in ("obl", "obl:mod") \
+                    or prep(toks[i]) not in ("en", "au", "aux", "à", "dans"):
+                continue
+            verb = toks[i].head
+            if verb.pos_ not in ("VERB", "AUX") or negated_or_alleged(verb, self.rules):
+                continue
+            for s in self.refs(subject_tokens(verb), view):
+                if coarse(s.etype) == "Organization":
+                    self._emit(view, s, "operatesIn", place, "scene:operatesIn")
+
     def _place_apposition(self, view: _SentenceView, j: int) -> Mention | None:
         """The country an apposed description places a place in, from token ``j``: "Bakhmout, une ville de
         l'est de l'Ukraine", "Soumy, une ville ukrainienne", "Kidal, localité du nord du Mali"."""
@@ -764,6 +780,7 @@ class DocumentExtractor:
                 self.title_rules(view)
                 self.body_rules(view)
                 self.surface_rules(view)
+                self.scene_rules(view)
                 self.model_rules(view, first)
                 self.history.append(view.subjects)
                 self.mentions.extend(sent_ms)

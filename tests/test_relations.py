@@ -218,6 +218,8 @@ CONSTRUCTIONS = [
      ("Un toit pour tous", "operatesIn", "Venezuela")),
     ("Au Canada, l'association Energie Verte s'est mobilisée après un accident chimique.",
      ("Energie Verte", "operatesIn", "Canada")),
+    ("La Parisienne Williams Catherin, fondatrice de l'association « Stop au cancer », a été blessée.",
+     ("Williams Catherin", "memberOf", "Stop au cancer")),
 ]
 
 

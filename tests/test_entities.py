@@ -525,3 +525,10 @@ def test_a_person_noun_beside_a_name_makes_it_a_persons(text, name, mentions):
 def test_one_capitalised_word_after_a_person_noun_is_not_enough(mentions):
     assert not any(m.etype == "Person" for m in mentions("Le journaliste Libération a publié l'enquête."))
     assert not any(m.etype == "Person" for m in mentions("Selon le milliardaire Tesla, rien ne change."))
+
+
+def test_an_acronym_the_document_declared_names_its_actor_where_the_ner_misses_it(mentions):
+    ms = mentions("La guerre oppose les Forces armées soudanaises (FAS) aux Forces de soutien rapide (FSR). "
+                  "De leur côté, le Tchad et le Niger arment les FAS.")
+    later = [m for m in ms if m.text == "FAS" and "arment" in m.sentence]
+    assert later and later[0].name == "armée soudanaise", [(m.text, m.name, m.sentence[:30]) for m in ms]

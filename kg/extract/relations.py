@@ -112,6 +112,23 @@ class DocumentExtractor:
                 tok2m[i] = m
         return tok2m
 
+    def _repeat_acronyms(self, read: list) -> None:
+        """An acronym the document has named an actor by ("les Forces armées soudanaises (FAS)") names it wherever
+        the document writes it again, though the NER missed it there ("l'Iran et l'Égypte arment les FAS")."""
+        known: dict[str, Mention] = {}
+        for *_, tok2m in read:
+            for m in tok2m.values():
+                if m.text.isupper() and 2 <= len(m.text) <= 8 and m.text.isalpha():
+                    known.setdefault(m.text, m)
+        if not known:
+            return
+        for seg, sd, segment, tok2m in read:
+            for i, t in enumerate(sd):
+                m = known.get(t.text)
+                if m is not None and i not in tok2m:
+                    self._seg = segment
+                    tok2m[i] = self._mention(sd, seg.start, i, i + 1, m.name, m.etype, m.gaz_id, "acronym-repeat")
+
     def _adjective_mention(self, tok: Token, base: int) -> Mention | None:
         gid = self.adj_index.get(norm(tok.text))
         if gid is None:
@@ -757,6 +774,7 @@ class DocumentExtractor:
         for seg, sd in zip(self.document.segments, parsed):
             self._seg = segment = Segment.of(sd, seg.text)
             read.append((seg, sd, segment, self._segment_mentions(segment, seg.start)))
+        self._repeat_acronyms(read)
         # the whole document's names are known before any relation is read: one name, one actor
         same = one_actor_per_name(list({id(m): m for *_, t in read for m in t.values()}.values()))
         for seg, sd, segment, tok2m in read:

@@ -220,6 +220,8 @@ CONSTRUCTIONS = [
      ("Energie Verte", "operatesIn", "Canada")),
     ("La Parisienne Williams Catherin, fondatrice de l'association « Stop au cancer », a été blessée.",
      ("Williams Catherin", "memberOf", "Stop au cancer")),
+    ("Les États-Unis ont imposé jeudi de nouvelles sanctions au groupe paramilitaire russe Wagner.",
+     ("États-Unis", "opposes", "Groupe Wagner")),
 ]
 
 

@@ -122,10 +122,12 @@ class DocumentExtractor:
                     known.setdefault(m.text, m)
         if not known:
             return
+        lowered = {k.lower(): k for k in known}
         for seg, sd, segment, tok2m in read:
-            for i, t in enumerate(sd):
-                m = known.get(t.text)
-                if m is not None and i not in tok2m:
+            for i, low in enumerate(segment.lowers):  # the segment's strings, read once: no Token objects made
+                key = lowered.get(low)
+                if key is not None and i not in tok2m and segment.toks[i].text == key:
+                    m = known[key]
                     self._seg = segment
                     tok2m[i] = self._mention(sd, seg.start, i, i + 1, m.name, m.etype, m.gaz_id, "acronym-repeat")
 

@@ -53,6 +53,13 @@ class _SentenceView:
 _QUOTES = frozenset('«»"“”„‘’\'`')
 
 
+def _past_determiners(toks, j: int, end: int) -> int:
+    """The first token from ``j`` (before ``end``) that is not a determiner: "de | la | Russie"."""
+    while j < end and toks[j].pos_ == "DET":
+        j += 1
+    return j
+
+
 class DocumentExtractor:
     """Walks one document's sentences in order, so pronouns and descriptions can look back."""
 
@@ -481,9 +488,7 @@ class DocumentExtractor:
             if k < sent.end and (m := self._adjective_mention(toks[k], view.base)) \
                     and (toks[k].pos_ == "ADJ" or toks[k].text.islower()):  # "émirati" is tagged PROPN
                 org, k = m, k + 1
-                k2 = k + 1
-                while k2 < sent.end and toks[k2].pos_ == "DET":
-                    k2 += 1
+                k2 = _past_determiners(toks, k + 1, sent.end)
                 if k < sent.end and toks[k].lower_ in ("de", "du", "d'", "d’") and k2 in view.tok2m \
                         and coarse(view.tok2m[k2].etype) == "Organization":
                     # "le commandant iranien de la Force Quds, X": the force, not the country
@@ -498,9 +503,7 @@ class DocumentExtractor:
                 if k >= sent.end or toks[k].text != ")":
                     org = None
             elif k < sent.end and toks[k].lower_ in ("de", "du", "des", "d'", "d’"):
-                k2 = k + 1
-                while k2 < sent.end and toks[k2].pos_ == "DET":
-                    k2 += 1
+                k2 = _past_determiners(toks, k + 1, sent.end)
                 k3 = k2 + 1
                 while k3 < sent.end and k3 not in view.tok2m and (toks[k3].pos_ == "ADJ"
                                                                   or toks[k3].text in _QUOTES):
@@ -536,8 +539,7 @@ class DocumentExtractor:
                 k += 1
             if k < view.sent.end and toks[k].lower_ in ("de", "du", "des", "d'", "d’"):
                 k += 1
-            while k < view.sent.end and toks[k].pos_ == "DET":
-                k += 1
+            k = _past_determiners(toks, k, view.sent.end)
             parent = view.tok2m.get(k)
             if parent is not None and parent is not m:
                 self._emit(view, m, "partOf", parent, "part:de")
@@ -662,9 +664,7 @@ class DocumentExtractor:
             if m.etype == "Person" and nxt.text == "," and e + 1 < sent.end \
                     and toks[e + 1].lower_ in ("de", "du", "d'", "d’"):
                 # "le général Knud Bartels, de l'armée de terre danoise,": a member of it
-                j = e + 2
-                while j < sent.end and toks[j].pos_ == "DET":
-                    j += 1
+                j = _past_determiners(toks, e + 2, sent.end)
                 b = view.tok2m.get(j)
                 if b is not None and coarse(b.etype) == "Organization" and \
                         (tok_end[id(b)] >= sent.end or toks[tok_end[id(b)]].text in (",", ".", ")", ";", ":")):
@@ -743,8 +743,7 @@ class DocumentExtractor:
                 if j >= end or toks[j].lower_ not in ("de", "du", "d'", "d’"):
                     return None
                 j += 1
-            while j < end and toks[j].pos_ == "DET":
-                j += 1
+            j = _past_determiners(toks, j, end)
             b = tok2m.get(j)
             if b is not None:
                 return b if b.etype == "Country" else None

@@ -480,10 +480,21 @@ def test_an_airports_name_ends_before_the_city_it_serves(mentions):
      "Fonds monétaire international"),
     ("Il a rencontré la commission de l'Union africaine à Addis Abeba.", "commission de l'Union africaine",
      "Union africaine"),
+    # the NER reads body and organisation as one name: the organisation is still the gazetteer's
+    ("Le Comité militaire de l'OTAN a tenu sa session d'hiver.", "Comité militaire de l'OTAN", "OTAN"),
+    # a state's institutions are part of the state
+    ("La Banque centrale du Kenya a relevé son taux directeur.", "Banque centrale du Kenya", "Kenya"),
+    ("Le Parlement de Géorgie a adopté la loi.", "Parlement de Géorgie", "Géorgie"),
 ])
 def test_a_body_named_before_its_organisation_is_an_actor_part_of_it(text, body, parent, mentions, triples):
     assert body in {m.name for m in mentions(text)}
     assert (body, "partOf", parent) in triples(text)
+
+
+def test_a_states_government_stands_for_the_state_not_a_body_of_it(mentions, triples):
+    text = "Le gouvernement du Canada a annoncé une aide."
+    assert {m.name for m in mentions(text)} == {"Canada"}
+    assert triples(text) == set()
 
 
 def test_a_word_like_direction_before_an_organisation_names_no_body(mentions):

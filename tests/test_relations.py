@@ -132,6 +132,8 @@ NOT_STATED = [
     "La Hongrie n'est pas membre de l'OTAN.",
     "Le Hezbollah n'a jamais combattu en Irak.",
     "Au Mali, le JNIM n'a pas attaqué.",
+    "Aucun groupe armé par l'Iran n'a revendiqué l'attaque.",
+    "Le Qatar a démenti que l'Iran ait armé le Hamas.",
 ]
 
 
@@ -222,6 +224,19 @@ CONSTRUCTIONS = [
      ("Williams Catherin", "memberOf", "Stop au cancer")),
     ("Les États-Unis ont imposé jeudi de nouvelles sanctions au groupe paramilitaire russe Wagner.",
      ("États-Unis", "opposes", "Groupe Wagner")),
+    # a demonstrative before a class noun points back to the last actor of that kind
+    ("Le Hamas a revendiqué l'attaque. Ce mouvement, financé par le Qatar, refuse de désarmer.",
+     ("Qatar", "funds", "Hamas")),
+    ("La Mauritanie a accueilli des réfugiés. Le Polisario a continué à opérer dans ce pays.",
+     ("Polisario", "operatesIn", "Mauritanie")),
+    # a state active abroad operates there
+    ("Le Tchad, qui intervient militairement au Niger, a perdu trois soldats.", ("Tchad", "operatesIn", "Niger")),
+    ("L'armée soudanaise a lancé une offensive sur la ville de Wad Madani.",
+     ("armée soudanaise", "attacks", "Wad Madani")),
+    # what a participle says of a subject is not under the main verb's refusal or negation
+    ("Le Hamas, armé par le Qatar, refuse de désarmer.", ("Qatar", "supports", "Hamas")),
+    ("L'armée malienne a fait une percée dans la région de Kidal.", ("armée malienne", "attacks", "Kidal")),
+    ("La Norvège a fait part de son soutien à l'égard de la Moldavie.", ("Norvège", "supports", "Moldavie")),
 ]
 
 
@@ -249,6 +264,12 @@ def test_common_constructions_are_stated_by_the_rule_tables(relations, sentence,
     ("Le ministre français condamne l'arrestation d'Alexeï Navalny.", ("France", "opposes", "Alexeï Navalny")),
     # two supporters of one coalition do not support each other
     ("Cette coalition, soutenue par les États-Unis et la France, a libéré la ville.", ("France", "supports", "États-Unis")),
+    # a demonstrative points back to an actor of its noun's kind only: no organisation is "ce pays"
+    ("Le Hamas a combattu en Égypte. L'ONU a condamné ce pays.", ("Organisation des Nations unies", "opposes", "Hamas")),
+    # "ces régions" are several: no one region is meant
+    ("La région de Kherson a voté. La Russie occupe ces régions.", ("Russie", "attacks", "Kherson")),
+    # the state's government is the state, not a body part of it
+    ("Le gouvernement du Mali a réagi.", ("gouvernement du Mali", "partOf", "Mali")),
     # a comma before an action noun opens no apposition: Tallinn expelled no one here
     ("Moscou dénonce la russophobie de Tallinn, après l'expulsion de diplomates russes.", ("Tallinn", "opposes", "Russie")),
     # the militia is the target, not the state that backs it

@@ -941,12 +941,23 @@ def _natural_features(seg: Segment, lex: Lexicon) -> list[Cand]:
 _DE = ("de", "du", "des", "d'", "d’")
 
 
-def _bodies(seg: Segment, lex: Lexicon, chosen: list[Cand]) -> list[Cand]:
+def _body_of(c: Cand) -> bool:
+    """What a body can be part of: an organisation, or a state ("la Banque centrale du Yémen")."""
+    return coarse(c.etype) == "Organization" or c.etype == "Country"
+
+
+def _bodies(seg: Segment, lex: Lexicon, chosen: list[Cand], known: list[Cand] = ()) -> list[Cand]:
     """A body of an organisation named right before it ("le Conseil d'administration du FMI", "la commission
     de l'Union africaine", "le comité militaire de l'OTAN") is an actor of its own, named with its
-    organisation; the organisation stays a mention (the body is part of it)."""
+    organisation; the organisation stays a mention (the body is part of it). When the NER read the body and
+    its organisation as one name, the organisation is taken back from the gazetteer's ``known`` names."""
     toks, lowers, n = seg.toks, seg.lowers, len(seg.toks)
     by_start = {c.start: c for c in chosen}
+    for c in known:  # "Comité militaire de l'OTAN" as one NER name: OTAN is still the gazetteer's
+        if c.source == "gazetteer" and c.start not in by_start and _body_of(c) \
+                and any(o.source == "ner" and o.start < c.start and c.end == o.end
+                        and seg.norms[o.start] in lex.rules.part_nouns for o in chosen):
+            by_start[c.start] = c
     out = list(chosen)
     for i, low in enumerate(seg.norms):
         if low not in lex.rules.part_nouns:
@@ -963,11 +974,15 @@ def _bodies(seg: Segment, lex: Lexicon, chosen: list[Cand]) -> list[Cand]:
         while k < n and toks[k].pos_ == "DET":
             k += 1
         parent = by_start.get(k)
-        if parent is None or coarse(parent.etype) != "Organization" or parent.source == "part":
+        if parent is None or not _body_of(parent) or parent.source == "part":
             continue
-        if any(c.start < j and i < c.end and not (i <= c.start and c.end <= j) for c in out if c is not parent):
+        whole = [c for c in out if c.source == "ner" and c.start == i and c.end == parent.end]
+        if any(c.start < j and i < c.end and not (i <= c.start and c.end <= j) for c in out
+               if c is not parent and c not in whole):
             continue  # a name runs across the body's words
-        out = [c for c in out if not (i <= c.start and c.end <= j)]
+        out = [c for c in out if not (i <= c.start and c.end <= j) and c not in whole]
+        if parent not in out:
+            out.append(parent)
         out.append(Cand(i, j, seg.span_text(i, parent.end), "Organization", None, "part", alias_of=parent.start))
     return sorted(out, key=lambda c: c.start)
 
@@ -982,7 +997,7 @@ def find_mentions(seg: Segment, lex: Lexicon) -> list[Cand]:
     equipment = find_equipment(seg, lex)
     if equipment:  # "des missiles Patriot": equipment, not an actor
         cands = [c for c in cands if not any(c.start < e and s < c.end for s, e, _ in equipment)]
-    return _declared_names(seg, lex, _bodies(seg, lex, _acronyms(seg, _select(cands, seg), lex)))
+    return _declared_names(seg, lex, _bodies(seg, lex, _acronyms(seg, _select(cands, seg), lex), cands))
 
 
 @lru_cache(maxsize=4)

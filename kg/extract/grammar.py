@@ -114,7 +114,8 @@ def is_passive(v: Token) -> bool:
 def negated_or_alleged(tok: Token, rules: Rules) -> bool:
     """True if the statement is negated, denied or only alleged ("n'ont joué aucun rôle", "prétendre que"):
     its clause is in the conditional, or the word or one of its nine nearest heads carries a negation, or
-    one of those heads is a denial verb."""
+    one of those heads is a denial verb. The climb stops at a subject: "Le Hamas, armé par l'Iran, refuse de
+    désarmer" denies nothing about the arming (a noun trigger that is itself the subject still climbs)."""
     if alleged_conditional(tok, rules):
         return True
     t, hops = tok, 0
@@ -123,7 +124,7 @@ def negated_or_alleged(tok: Token, rules: Rules) -> bool:
             return True
         if t.lemma_ in rules.denial_verbs and t is not tok:
             return True
-        if t.head.i == t.i or hops > 8:
+        if t.head.i == t.i or hops > 8 or (t is not tok and t.dep_ in ("nsubj", "nsubj:pass")):
             return False
         t, hops = t.head, hops + 1
 

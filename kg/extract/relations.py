@@ -233,7 +233,10 @@ class DocumentExtractor:
         if pred == "partOf" and coarse(subj.etype) == "Person":
             pred = "memberOf"
         subs, objs = _SIGNATURE[pred]
-        if coarse(subj.etype) not in subs or coarse(obj.etype) not in objs:
+        # a state active abroad ("l'Arabie saoudite, qui intervient au Yémen") only where a rule says so: the
+        # model's candidates between two places are mostly geography
+        state_abroad = pred == "operatesIn" and subj.etype == "Country" and confidence is None
+        if (coarse(subj.etype) not in subs and not state_abroad) or coarse(obj.etype) not in objs:
             return
         if pred in ("commands", "leads") and coarse(subj.etype) == "Organization" and coarse(obj.etype) == "Place":
             return
@@ -775,6 +778,28 @@ class DocumentExtractor:
             for i in range(s, e):
                 tok2m[i] = m
 
+    def _demonstratives(self, sd: Doc, base: int, tok2m: dict[int, Mention]) -> None:
+        """"Ce mouvement, financé par l'Iran", "opérer dans ce pays": a demonstrative before a class noun points
+        back to the last actor of the noun's kind (a country for "pays", any organisation for "mouvement").
+        Only in the singular: "ces régions" are several."""
+        seg = self._segment(sd)
+        for i, t in enumerate(seg.toks):
+            kind = self.rules.class_nouns.get(seg.lemma_lows[i])
+            if kind is None or i in tok2m or t.pos_ != "NOUN" or "Plur" in t.morph.get("Number") \
+                    or not any(c.dep_ == "det" and "Dem" in c.morph.get("PronType") for c in t.children) \
+                    or any(c.dep_ in ("appos", "flat:name", "nmod") and c.i > i for c in t.children):
+                continue
+            fits = (lambda m: m.etype == kind) if coarse(kind) == "Place" else \
+                (lambda m: coarse(m.etype) == coarse(kind))
+            here = base + t.idx
+            before = [m for m in self.mentions if fits(m)] + sorted(
+                (m for m in {id(x): x for x in tok2m.values()}.values() if m.start < here and fits(m)),
+                key=lambda m: m.start)
+            if before:
+                target = before[-1]
+                tok2m[i] = self._mention(sd, base, i, i + 1, target.name, target.etype, target.gaz_id,
+                                         "demonstrative")
+
     def run(self, parsed: list[Doc]) -> None:
         read = []
         for seg, sd in zip(self.document.segments, parsed):
@@ -787,6 +812,7 @@ class DocumentExtractor:
             self._seg = segment
             tok2m = {i: same.get(m, m) for i, m in tok2m.items()}
             self._descriptions(sd, seg.start, tok2m)
+            self._demonstratives(sd, seg.start, tok2m)
             by_sent: list[dict[int, Mention]] = [{} for _ in segment.sents]
             for i, m in tok2m.items():  # each sentence's mentions, in one pass over the segment's
                 by_sent[bisect_right(segment.sent_starts, i) - 1][i] = m

@@ -237,6 +237,23 @@ CONSTRUCTIONS = [
     ("Le Hamas, armé par le Qatar, refuse de désarmer.", ("Qatar", "supports", "Hamas")),
     ("L'armée malienne a fait une percée dans la région de Kidal.", ("armée malienne", "attacks", "Kidal")),
     ("La Norvège a fait part de son soutien à l'égard de la Moldavie.", ("Norvège", "supports", "Moldavie")),
+    # a quoted name with a comma in it: the parser's sentence break inside the quotes is undone
+    ("Hier soir à Lyon, Madame Irène Caro, la présidente de l'association \"Un toit, un repas\", a été agressée.",
+     ("Irène Caro", "leads", "Un toit, un repas")),
+    # the sentence opens on a place, and the organisation is in its subject: it is active there
+    ("Hier soir à Lyon, Madame Irène Caro, la présidente de l'association \"Un toit, un repas\", a été agressée.",
+     ("Un toit, un repas", "operatesIn", "Lyon")),
+    ("Monsieur Ali Benali, directeur de la fondation « Main tendue » à Dakar, a été reçu.",
+     ("Ali Benali", "leads", "Main tendue")),
+    ("Monsieur Ali Benali, directeur de la fondation « Main tendue » à Dakar, a été reçu.",
+     ("Main tendue", "locatedIn", "Dakar")),
+    # the agent of a passive acted where the verb says
+    ("Des distributions ont été organisées au Pérou par l'association Terre Verte.",
+     ("Terre Verte", "operatesIn", "Pérou")),
+    ("Paola Rossi, chercheuse de l'Institut Pasteur, a publié un article.", ("Paola Rossi", "memberOf", "Institut Pasteur")),
+    # "du groupe" after "le groupe Wagner": the group the text introduced with that noun
+    ("Le Hamas a revendiqué l'attaque. Le groupe Wagner a recruté. Le président du groupe, Marc Lenoir, a parlé.",
+     ("Marc Lenoir", "leads", "Groupe Wagner")),
 ]
 
 
@@ -268,6 +285,10 @@ def test_common_constructions_are_stated_by_the_rule_tables(relations, sentence,
     ("Le Hamas a combattu en Égypte. L'ONU a condamné ce pays.", ("Organisation des Nations unies", "opposes", "Hamas")),
     # "ces régions" are several: no one region is meant
     ("La région de Kherson a voté. La Russie occupe ces régions.", ("Russie", "attacks", "Kherson")),
+    # the place a sentence opens on is not where the target of its verb operates
+    ("À Bruxelles, l'UE a adopté des sanctions contre le groupe Wagner.", ("Groupe Wagner", "operatesIn", "Bruxelles")),
+    # "le groupe" alone points back only to an actor the text introduced as a group, not to the last organisation
+    ("Le Hamas a revendiqué l'attaque. Le président du groupe, Marc Lenoir, a parlé.", ("Marc Lenoir", "leads", "Hamas")),
     # the state's government is the state, not a body part of it
     ("Le gouvernement du Mali a réagi.", ("gouvernement du Mali", "partOf", "Mali")),
     # a comma before an action noun opens no apposition: Tallinn expelled no one here

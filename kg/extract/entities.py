@@ -61,11 +61,41 @@ class Segment:
         """``text`` is the text given to spaCy, if the caller has it (``Doc.text`` joins every token's)."""
         toks = list(sd)
         lemmas = [t.lemma_ for t in toks]
-        sents = list(sd.sents)
+        sents = _join_quoted(sd, list(sd.sents))
         text = sd.text if text is None else text
         return cls(sd, text, toks, [norm(t.text) for t in toks], [t.lower_ for t in toks], lemmas,
                    [x.lower() for x in lemmas], sents, [x.start for x in sents],
                    [text[x.start_char:x.end_char].strip() for x in sents])
+
+
+_OPENING = {"«": "»", "“": "”", "‘": "’", '"': '"'}
+
+
+def _join_quoted(sd: Doc, sents: list[Span]) -> list[Span]:
+    """Sentences the parser split inside a quoted name ("l'association « Un arbre, une vie »" cut after the
+    opening quote): a sentence that stops without final punctuation while a quote is open goes on into the
+    next one. Quoted speech split after its own full stops stays split."""
+    out: list[Span] = []
+    for s in sents:
+        if out and _open_quote(out[-1]) and out[-1][-1].text not in (".", "!", "?", "…", ":", ";"):
+            out[-1] = sd[out[-1].start:s.end]
+        else:
+            out.append(s)
+    return out
+
+
+def _open_quote(span: Span) -> bool:
+    depth: dict[str, int] = {}
+    for t in span:
+        for ch in t.text:
+            if ch == '"':
+                depth['"'] = 1 - depth.get('"', 0)
+            elif ch in _OPENING:
+                depth[ch] = depth.get(ch, 0) + 1
+            elif ch in ("»", "”", "’"):
+                opener = {"»": "«", "”": "“", "’": "‘"}[ch]
+                depth[opener] = max(0, depth.get(opener, 0) - 1)
+    return any(depth.values())
 
 
 @dataclass

@@ -514,7 +514,7 @@ class DocumentExtractor:
                 if k3 < sent.end and k2 not in view.tok2m and k3 in view.tok2m \
                         and view.seg.lemma_lows[k2] in self.rules.class_nouns \
                         and not any(c.dep_ == "nmod" and view.tok2m.get(c.i) is not view.tok2m[k3]
-                                    for c in toks[k2].children):
+                                    and not self._place_phrase(c, view) for c in toks[k2].children):
                     # "présidente de l'association Terre solidaire", "patron du groupe paramilitaire Wagner": the
                     # class noun, then its name (but "la mission OTAN de formation" is a mission of NATO's)
                     k2 = k3
@@ -546,6 +546,11 @@ class DocumentExtractor:
             parent = view.tok2m.get(k)
             if parent is not None and parent is not m:
                 self._emit(view, m, "partOf", parent, "part:de")
+
+    def _place_phrase(self, tok: Token, view: _SentenceView) -> bool:
+        """"à Mexico", "en Côte d'Ivoire": a named place after a place preposition."""
+        m = view.tok2m.get(tok.i)
+        return m is not None and coarse(m.etype) == "Place" and prep(tok) in ("à", "au", "aux", "en", "dans")
 
     def _title_person(self, view: _SentenceView, ts: int, k: int) -> Mention | None:
         """The person a title phrase (tokens ts to k) is given to: the name right after it ("le président
@@ -675,17 +680,19 @@ class DocumentExtractor:
             q = e + 1 if nxt.text in _QUOTES and e + 1 < sent.end else e  # past a closing quote
             if coarse(m.etype) == "Organization" and toks[q].lower_ in ("en", "au", "aux") and q + 1 in view.tok2m \
                     and view.tok2m[q + 1].etype == "Country" and toks[q + 1].dep_ == "nmod" \
-                    and toks[q + 1].head.i in range(tok_start[id(m)], q):
+                    and toks[q + 1].head.i in range(tok_start[id(m)] - (2 if q > e else 0), q):
                 # "la mission de formation en Afghanistan", "l'association « X » au Venezuela": active there
                 self._emit(view, m, "operatesIn", view.tok2m[q + 1], "place:en")
-            if coarse(m.etype) == "Organization" and nxt.lower_ in ("à", "au") and e + 1 in view.tok2m \
+            if coarse(m.etype) == "Organization" and toks[q].lower_ in ("à", "au") and q + 1 in view.tok2m \
                     and (tok_start[id(m)] == sent.start
-                         or toks[tok_start[id(m)] - 1].lower_ not in ("de", "du", "des", "d'", "d’")):
-                # (not "le sommet du Conseil européen à Bruxelles": a meeting there)
+                         or toks[tok_start[id(m)] - 1].lower_ not in ("de", "du", "des", "d'", "d’")
+                         or q > e):
+                # (not "le sommet du Conseil européen à Bruxelles": a meeting there; but a quoted name is the
+                # organisation's own: "le laboratoire « FileGen » à Madrid")
                 # "la commission de l'Union africaine à Addis-Abeba": the city phrase hangs off the organisation
-                c = view.tok2m[e + 1]
-                if c.etype == "City" and toks[e + 1].head.i in range(tok_start[id(m)], e) \
-                        and toks[e + 1].dep_ == "nmod":
+                c = view.tok2m[q + 1]
+                if c.etype == "City" and toks[q + 1].head.i in range(tok_start[id(m)] - 2, q) \
+                        and toks[q + 1].dep_ == "nmod":
                     self._emit(view, m, "locatedIn", c, "place:à")
             if coarse(m.etype) == "Organization" and nxt.text == "," and e + 2 < sent.end \
                     and toks[e + 1].lower_ == "à" and e + 2 in view.tok2m:
@@ -717,9 +724,50 @@ class DocumentExtractor:
             verb = toks[i].head
             if verb.pos_ not in ("VERB", "AUX") or negated_or_alleged(verb, self.rules):
                 continue
-            for s in self.refs(subject_tokens(verb), view):
+            # "Une marche organisée par l'association X a eu lieu en Argentine": the agent acted there too
+            actors = subject_tokens(verb) + ([c for c in verb.children if prep(c) == "par"] if is_passive(verb) else [])
+            for s in self.refs(actors, view):
                 if coarse(s.etype) == "Organization":
                     self._emit(view, s, "operatesIn", place, "scene:operatesIn")
+        place = self._opening_place(view)
+        if place is None:
+            return
+        for i, m in view.tok2m.items():  # "Au Togo, Mme X, membre de l'association Y, a été agressée"
+            if coarse(m.etype) == "Organization" and m.etype != "InternationalOrganization" \
+                    and view.tok2m.get(toks[i].head.i) is not m and self._in_subject(toks[i]) \
+                    and not negated_or_alleged(toks[i], self.rules):
+                self._emit(view, m, "operatesIn", place, "scene:operatesIn")
+
+    def _opening_place(self, view: _SentenceView) -> Mention | None:
+        """The place a sentence opens on, before its first comma: "Au Guatemala, …", "Le 3 mai à Lima, …"."""
+        toks, tok2m = view.seg.toks, view.tok2m
+        comma = next((j for j in range(view.sent.start, min(view.sent.end, view.sent.start + 12))
+                      if toks[j].text == ","), None)
+        if comma is None or comma - 1 not in tok2m:
+            return None
+        place = tok2m[comma - 1]
+        j = comma - 1
+        while j > view.sent.start and tok2m.get(j - 1) is place:
+            j -= 1
+        if coarse(place.etype) != "Place" or j == view.sent.start \
+                or toks[j - 1].lower_ not in ("à", "au", "aux", "en"):
+            return None
+        if any(t in tok2m and tok2m[t] is not place for t in range(view.sent.start, j)):
+            return None  # "Après la Russie, au Mali, …": not one scene
+        return place
+
+    @staticmethod
+    def _in_subject(tok: Token) -> bool:
+        """The token is inside the subject (or the passive agent) of its sentence's main verb, through names,
+        appositions and complements only: "Mme X, membre de l'association Y, a été agressée"."""
+        t, hops = tok, 0
+        while t.head.i != t.i and hops < 6:
+            if t.head.head.i == t.head.i:  # t hangs off the root
+                return t.dep_ in ("nsubj", "nsubj:pass", "obl:agent")
+            if t.dep_ not in ("nmod", "appos", "flat:name", "conj", "amod", "acl"):
+                return False
+            t, hops = t.head, hops + 1
+        return False
 
     def _place_apposition(self, view: _SentenceView, j: int) -> Mention | None:
         """The country an apposed description places a place in, from token ``j``: "Bakhmout, une ville de
@@ -786,8 +834,15 @@ class DocumentExtractor:
         for i, t in enumerate(seg.toks):
             kind = self.rules.class_nouns.get(seg.lemma_lows[i])
             if kind is None or i in tok2m or t.pos_ != "NOUN" or "Plur" in t.morph.get("Number") \
-                    or not any(c.dep_ == "det" and "Dem" in c.morph.get("PronType") for c in t.children) \
-                    or any(c.dep_ in ("appos", "flat:name", "nmod") and c.i > i for c in t.children):
+                    or any(c.dep_ in ("appos", "flat:name", "nmod") and c.i > i for c in t.children) \
+                    or (i + 1 < len(seg.toks) and (i + 1 in tok2m or seg.toks[i + 1].text in _QUOTES)):
+                continue
+            dets = [c for c in t.children if c.dep_ == "det"]
+            demonstrative = any("Dem" in c.morph.get("PronType") for c in dets)
+            # "l'association" alone, after "l'association « X »": the one the text introduced with that noun
+            if not demonstrative and not (kind in ("Organization", "Company") and (
+                    any(c.lower_ in ("l'", "l’", "la", "le") for c in dets)
+                    or (i > 0 and seg.lowers[i - 1] in ("du", "au")))):  # "du groupe": "de" + "le"
                 continue
             fits = (lambda m: m.etype == kind) if coarse(kind) == "Place" else \
                 (lambda m: coarse(m.etype) == coarse(kind))
@@ -795,6 +850,10 @@ class DocumentExtractor:
             before = [m for m in self.mentions if fits(m)] + sorted(
                 (m for m in {id(x): x for x in tok2m.values()}.values() if m.start < here and fits(m)),
                 key=lambda m: m.start)
+            if not demonstrative:  # only an actor the text has introduced with this very noun
+                text, noun = self.document.text, seg.lemma_lows[i]
+                named = {m.name for m in before if noun in norm(text[max(0, m.start - 15):m.start + len(noun)])}
+                before = [m for m in before if m.name in named]
             if before:
                 target = before[-1]
                 tok2m[i] = self._mention(sd, base, i, i + 1, target.name, target.etype, target.gaz_id,

@@ -236,6 +236,7 @@ class Rules:
     state_nouns: frozenset[str] = frozenset()
     compass_words: frozenset[str] = frozenset()
     agent_participles: frozenset[str] = frozenset()
+    agent_nouns: frozenset[str] = frozenset()  # "les ambitions du Rwanda": "de X" is the doer, not the target
     naming_words: frozenset[str] = frozenset()
     role_nouns: frozenset[str] = frozenset()
     army_nouns: frozenset[str] = frozenset()
@@ -342,6 +343,7 @@ def parse_rules(path: str, text: str) -> Rules:
         state_nouns=frozenset(norm(x) for x in _as_tuple(d.get("state_nouns"), path, top, "state_nouns")),
         compass_words=frozenset(norm(x) for x in _as_tuple(d.get("compass_words"), path, top, "compass_words")),
         agent_participles=frozenset(_as_tuple(d.get("agent_participles"), path, top, "agent_participles")),
+        agent_nouns=frozenset(_as_tuple(d.get("agent_nouns"), path, top, "agent_nouns")),
         naming_words=frozenset(_as_tuple(d.get("naming_words"), path, top, "naming_words")),
         role_nouns=frozenset(norm(x) for x in _as_tuple(d.get("role_nouns"), path, top, "role_nouns")),
         army_nouns=frozenset(_as_tuple(d.get("army_nouns"), path, top, "army_nouns")),

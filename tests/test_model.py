@@ -56,11 +56,12 @@ def test_a_verb_no_table_lists_is_read_through_the_nearest_trigger_in_the_word_v
 
 
 @pytest.mark.parametrize("text,kept", [
-    ("Le Canada protège le Mali.", True),  # the positive control: the stub model's relation is kept
-    ("Le Canada ne protège pas le Mali.", False),
-    ("Le Canada nie protéger le Mali.", False),
-    ("Le Canada protégerait le Mali, selon des rumeurs.", False),
-    ("Le Canada protégera le Mali l'an prochain.", False),
+    # a verb no rule table lists, so the (stub) model decides
+    ("Le Canada courtise le Mali.", True),  # the positive control: the stub model's relation is kept
+    ("Le Canada ne courtise pas le Mali.", False),
+    ("Le Canada nie courtiser le Mali.", False),
+    ("Le Canada courtiserait le Mali, selon des rumeurs.", False),
+    ("Le Canada courtisera le Mali l'an prochain.", False),
 ])
 def test_negated_denied_alleged_and_future_statements_stay_out_whatever_the_model_says(text, kept, nlp, lex):
     stub = dataclasses.replace(lex, model=_always("supports", lex))

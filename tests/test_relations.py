@@ -251,6 +251,16 @@ CONSTRUCTIONS = [
     ("Des distributions ont été organisées au Pérou par l'association Terre Verte.",
      ("Terre Verte", "operatesIn", "Pérou")),
     ("Paola Rossi, chercheuse de l'Institut Pasteur, a publié un article.", ("Paola Rossi", "memberOf", "Institut Pasteur")),
+    # a hostile verb reaches the owner of what it condemns, when the noun is its owner's doing
+    ("Le Kenya a dénoncé les « ambitions expansionnistes » de l'Éthiopie.", ("Kenya", "opposes", "Éthiopie")),
+    ("La Lituanie condamne les provocations bélarusses à la frontière.", ("Lituanie", "opposes", "Biélorussie")),
+    ("Le Japon va prêter 500 millions de dollars à l'Ukraine.", ("Japon", "funds", "Ukraine")),
+    ("Marc Lenoir travaille pour Gazprom depuis dix ans.", ("Marc Lenoir", "memberOf", "Gazprom")),
+    # "le pays" is the country the text has been about, not the last one it named
+    ("Le Yémen est en guerre. Le Yémen est pauvre. L'Iran soutient les houthis. Aden, grande ville du sud du pays, "
+     "est calme.", ("Aden", "locatedIn", "Yémen")),
+    # adjectives between a title and its "de": "haut représentant civil de l'OTAN"
+    ("L'ambassadeur Simon Gass, haut représentant civil de l'OTAN, est arrivé.", ("Simon Gass", "memberOf", "OTAN")),
     # "du groupe" after "le groupe Wagner": the group the text introduced with that noun
     ("Le Hamas a revendiqué l'attaque. Le groupe Wagner a recruté. Le président du groupe, Marc Lenoir, a parlé.",
      ("Marc Lenoir", "leads", "Groupe Wagner")),
@@ -289,6 +299,9 @@ def test_common_constructions_are_stated_by_the_rule_tables(relations, sentence,
     ("À Bruxelles, l'UE a adopté des sanctions contre le groupe Wagner.", ("Groupe Wagner", "operatesIn", "Bruxelles")),
     # "le groupe" alone points back only to an actor the text introduced as a group, not to the last organisation
     ("Le Hamas a revendiqué l'attaque. Le président du groupe, Marc Lenoir, a parlé.", ("Marc Lenoir", "leads", "Hamas")),
+    # "le pays" is the text's country: the last country named is not enough
+    ("Le Yémen est en guerre. Le Yémen est pauvre. L'Iran soutient les houthis. Aden, grande ville du sud du pays, "
+     "est calme.", ("Aden", "locatedIn", "Iran")),
     # the state's government is the state, not a body part of it
     ("Le gouvernement du Mali a réagi.", ("gouvernement du Mali", "partOf", "Mali")),
     # a comma before an action noun opens no apposition: Tallinn expelled no one here

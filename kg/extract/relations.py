@@ -9,6 +9,8 @@ negated, denied or alleged statements dropped.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -437,6 +439,13 @@ class DocumentExtractor:
                     return held
         if m is None and tok.pos_ == "NOUN":
             m = self._agent_of(tok, view)
+        if m is None and tok.pos_ == "NOUN" and lemma_in(tok, self.rules.agent_nouns):
+            # "dénoncer les ambitions du Rwanda", "les provocations russes": the noun is its owner's doing
+            for c in tok.children:
+                if c.dep_ == "nmod" and prep(c) == "de" and (m := self.ref(c, view)):
+                    return m
+                if c.dep_ == "amod" and (m := self._adjective_mention(c, view.base)):
+                    return m
         if m is None and tok.pos_ == "NOUN" and not agent_only:
             for c in tok.children:
                 if c.dep_ == "nmod" and prep(c) == "de" and (m := self.ref(c, view)):
@@ -488,6 +497,10 @@ class DocumentExtractor:
                 continue
             ts, te, pred = match
             org, k = None, te
+            while k < sent.end and (toks[k].pos_ == "ADJ" or toks[k].dep_ == "amod") and toks[k].is_lower \
+                    and k not in view.tok2m \
+                    and self._adjective_mention(toks[k], view.base) is None:
+                k += 1  # "haut représentant civil de l'OTAN", "commandant suprême des forces"
             if k < sent.end and (m := self._adjective_mention(toks[k], view.base)) \
                     and (toks[k].pos_ == "ADJ" or toks[k].text.islower()):  # "émirati" is tagged PROPN
                 org, k = m, k + 1
@@ -840,9 +853,9 @@ class DocumentExtractor:
             dets = [c for c in t.children if c.dep_ == "det"]
             demonstrative = any("Dem" in c.morph.get("PronType") for c in dets)
             # "l'association" alone, after "l'association « X »": the one the text introduced with that noun
-            if not demonstrative and not (kind in ("Organization", "Company") and (
-                    any(c.lower_ in ("l'", "l’", "la", "le") for c in dets)
-                    or (i > 0 and seg.lowers[i - 1] in ("du", "au")))):  # "du groupe": "de" + "le"
+            definite = any(c.lower_ in ("l'", "l’", "la", "le") for c in dets) \
+                or (i > 0 and seg.lowers[i - 1] in ("du", "au"))  # "du groupe": "de" + "le"
+            if not demonstrative and not (definite and kind in ("Organization", "Company", "Country")):
                 continue
             fits = (lambda m: m.etype == kind) if coarse(kind) == "Place" else \
                 (lambda m: coarse(m.etype) == coarse(kind))
@@ -850,7 +863,10 @@ class DocumentExtractor:
             before = [m for m in self.mentions if fits(m)] + sorted(
                 (m for m in {id(x): x for x in tok2m.values()}.values() if m.start < here and fits(m)),
                 key=lambda m: m.start)
-            if not demonstrative:  # only an actor the text has introduced with this very noun
+            if not demonstrative and kind == "Country":  # "le pays": the country the text is about so far
+                counts = Counter(m.name for m in before)
+                before = [m for m in before if counts[m.name] == max(counts.values())]
+            elif not demonstrative:  # only an actor the text introduced with this very noun
                 text, noun = self.document.text, seg.lemma_lows[i]
                 named = {m.name for m in before if noun in norm(text[max(0, m.start - 15):m.start + len(noun)])}
                 before = [m for m in before if m.name in named]

@@ -117,6 +117,23 @@ def inflect(adj: str) -> list[str]:
     return [a, a + "e", a + "s", a + "es"]
 
 
+def plural(phrase: str) -> str:
+    """The regular French plural of each word of a title ("premier ministre" -> "premiers ministres",
+    "général" -> "généraux"); from a joining word on ("chef d'état-major", "commandant en chef") it stays."""
+    out, joined = [], False
+    for w in phrase.split(" "):
+        joined = joined or w in ("de", "du", "des", "en", "et", "à") or "'" in w
+        if joined or w.endswith(("s", "x", "z")):
+            out.append(w)
+        elif w.endswith("al"):
+            out.append(w[:-2] + "aux")
+        elif w.endswith(("au", "eu")):
+            out.append(w + "x")
+        else:
+            out.append(w + "s")
+    return " ".join(out)
+
+
 def feminine(adj: str) -> str:
     """Feminine singular of a nationality adjective ("russe", "ukrainienne")."""
     forms = inflect(adj)
@@ -323,6 +340,8 @@ def parse_rules(path: str, text: str) -> Rules:
     gl = d["gift_nouns"].get("__line__", top)
     titles = {norm(k): _check_pred(v, path, d["titles"].get("__line__", top))
               for k, v in d["titles"].items() if k != "__line__"}
+    # each title holds in the plural too: "les Premiers ministres polonais et suédois, X et Y"
+    titles = {**{plural(k): v for k, v in titles.items()}, **titles}
     cl = d["class_nouns"].get("__line__", top)
     nl = d["national_actors"].get("__line__", top)
     return Rules(

@@ -98,7 +98,7 @@ def test_segment_reads_the_same_texts_as_spacy_spans(nlp):
     for s in range(len(doc) + 1):
         for e in range(s, len(doc) + 1):
             assert seg.span_text(s, e) == doc[s:e].text, (s, e)
-    assert seg.sent_texts == [x.text.strip() for x in doc.sents]
+    assert seg.sent_texts == [x.text.strip() for x in seg.sents]  # (sentences the parser cut mid-way are joined)
     assert seg.lemmas == [t.lemma_ for t in doc] and seg.lowers == [t.lower_ for t in doc]
 
 
@@ -543,3 +543,27 @@ def test_an_acronym_the_document_declared_names_its_actor_where_the_ner_misses_i
                   "De leur côté, le Tchad et le Niger arment les FAS.")
     later = [m for m in ms if m.text == "FAS" and "arment" in m.sentence]
     assert later and later[0].name == "armée soudanaise", [(m.text, m.name, m.sentence[:30]) for m in ms]
+
+
+def _split_doc(nlp, words, pos, starts):
+    from spacy.tokens import Doc
+    spaces = [w not in ("«",) and i + 1 < len(words) and words[i + 1] not in (",", ".", "»") for i, w in enumerate(words)]
+    return Doc(nlp.vocab, words=words, spaces=spaces, pos=pos, sent_starts=starts)
+
+
+@pytest.mark.parametrize("words,pos,starts,sentences", [
+    # a name the parser cut off from the words that introduce it: one sentence
+    (["Il", "vise", "le", "groupe", "armé", "Wagner", "pour", "ses", "crimes", "."],
+     ["PRON", "VERB", "DET", "NOUN", "ADJ", "PROPN", "ADP", "DET", "NOUN", "PUNCT"],
+     [True, False, False, False, False, True, True, False, False, False], 1),
+    # a break inside an open quote: one sentence
+    (["L'", "association", "«", "Un", "toit", ",", "un", "repas", "»", "agit", "."],
+     ["DET", "NOUN", "PUNCT", "DET", "NOUN", "PUNCT", "DET", "NOUN", "PUNCT", "VERB", "PUNCT"],
+     [True, False, False, True, False, False, False, False, False, False, False], 1),
+    # two real sentences stay two
+    (["Il", "part", ".", "Wagner", "reste", "."],
+     ["PRON", "VERB", "PUNCT", "PROPN", "VERB", "PUNCT"], [True, False, False, True, False, False], 2),
+])
+def test_sentences_the_parser_split_where_no_sentence_ends_are_joined(nlp, words, pos, starts, sentences):
+    from kg.extract.entities import Segment
+    assert len(Segment.of(_split_doc(nlp, words, pos, starts)).sents) == sentences

@@ -261,6 +261,9 @@ CONSTRUCTIONS = [
      "est calme.", ("Aden", "locatedIn", "Yémen")),
     # adjectives between a title and its "de": "haut représentant civil de l'OTAN"
     ("L'ambassadeur Simon Gass, haut représentant civil de l'OTAN, est arrivé.", ("Simon Gass", "memberOf", "OTAN")),
+    # a title holds in the plural
+    ("Les présidents sénégalais, Macky Sall, et ivoirien ont parlé.", ("Macky Sall", "leads", "Sénégal")),
+    ("Le maire de Kharkiv, Igor Terekhov, a parlé.", ("Igor Terekhov", "leads", "Kharkiv")),
     # "du groupe" after "le groupe Wagner": the group the text introduced with that noun
     ("Le Hamas a revendiqué l'attaque. Le groupe Wagner a recruté. Le président du groupe, Marc Lenoir, a parlé.",
      ("Marc Lenoir", "leads", "Groupe Wagner")),

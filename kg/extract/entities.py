@@ -61,7 +61,7 @@ class Segment:
         """``text`` is the text given to spaCy, if the caller has it (``Doc.text`` joins every token's)."""
         toks = list(sd)
         lemmas = [t.lemma_ for t in toks]
-        sents = _join_quoted(sd, list(sd.sents))
+        sents = _join_fragments(sd, list(sd.sents))
         text = sd.text if text is None else text
         return cls(sd, text, toks, [norm(t.text) for t in toks], [t.lower_ for t in toks], lemmas,
                    [x.lower() for x in lemmas], sents, [x.start for x in sents],
@@ -71,17 +71,30 @@ class Segment:
 _OPENING = {"«": "»", "“": "”", "‘": "’", '"': '"'}
 
 
-def _join_quoted(sd: Doc, sents: list[Span]) -> list[Span]:
-    """Sentences the parser split inside a quoted name ("l'association « Un arbre, une vie »" cut after the
-    opening quote): a sentence that stops without final punctuation while a quote is open goes on into the
-    next one. Quoted speech split after its own full stops stays split."""
+def _join_fragments(sd: Doc, sents: list[Span]) -> list[Span]:
+    """Sentences the parser split where no sentence ends: inside a quoted name ("l'association « Un arbre, une
+    vie »" cut after the opening quote), inside a name or its introduction ("le général Hennadii | Shapovalov",
+    "au groupe paramilitaire russe | Wagner"), after a comma or before a lower-case word. A sentence that stops
+    without final punctuation goes on into the next one then; quoted speech split after its own full stops,
+    and lines (datelines, lists), stay split."""
     out: list[Span] = []
     for s in sents:
-        if out and _open_quote(out[-1]) and out[-1][-1].text not in (".", "!", "?", "…", ":", ";"):
-            out[-1] = sd[out[-1].start:s.end]
+        prev = out[-1] if out else None
+        if prev is not None and prev[-1].text not in (".", "!", "?", "…", ":", ";") and (
+                _open_quote(prev) or _cut_name(prev[-1], s[0])):
+            out[-1] = sd[prev.start:s.end]
         else:
             out.append(s)
     return out
+
+
+def _cut_name(last: Token, first: Token) -> bool:
+    """"au groupe paramilitaire russe | Wagner pour ses activités": the parser made the name a root of its own,
+    on the same line as the words that introduce it."""
+    if "\n" in last.whitespace_ or not first.is_alpha:
+        return False
+    return (first.pos_ == "PROPN" and (last.pos_ in ("ADJ", "NOUN") and last.is_lower or last.pos_ == "PROPN")) \
+        or last.text == "," or first.is_lower
 
 
 def _open_quote(span: Span) -> bool:

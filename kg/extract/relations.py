@@ -186,7 +186,7 @@ class DocumentExtractor:
                 j, toks = tok.i + 1, tok.doc  # "au groupe paramilitaire russe Wagner": the name after its adjectives
                 while j < view.sent.end and j not in view.tok2m and (toks[j].pos_ == "ADJ" or toks[j].text in _QUOTES):
                     j += 1
-                if j > tok.i + 1 and j in view.tok2m and toks[j].head.i in range(tok.i, j):
+                if j > tok.i + 1 and j in view.tok2m and (toks[j].head.i in range(tok.i, j) or toks[j].head.i == j):
                     return view.tok2m[j]
             if (lemma in self.rules.org_parts or low in self.rules.org_parts) and any(
                     c.lower_ == "dont" for c in tok.children) and tok.head.dep_.startswith("acl"):

@@ -567,3 +567,10 @@ def _split_doc(nlp, words, pos, starts):
 def test_sentences_the_parser_split_where_no_sentence_ends_are_joined(nlp, words, pos, starts, sentences):
     from kg.extract.entities import Segment
     assert len(Segment.of(_split_doc(nlp, words, pos, starts)).sents) == sentences
+
+
+def test_an_acronym_the_ner_calls_a_place_but_no_gazetteer_knows_is_an_organisation(mentions):
+    names = _names(mentions("Les FSR ont attaqué la ville."))
+    assert ("FSR", "Organization") in names, names
+    names = _names(mentions("Les FSR ont attaqué Kinshasa, capitale de la RDC."))
+    assert any(n == "République démocratique du Congo" and t == "Country" for n, t in names), names

@@ -261,6 +261,9 @@ CONSTRUCTIONS = [
      "est calme.", ("Aden", "locatedIn", "Yémen")),
     # adjectives between a title and its "de": "haut représentant civil de l'OTAN"
     ("L'ambassadeur Simon Gass, haut représentant civil de l'OTAN, est arrivé.", ("Simon Gass", "memberOf", "OTAN")),
+    # a bare name right after the verb is its object, however the parser labelled it
+    ("Les FSR ont attaqué El-Fasher.", ("FSR", "attacks", "El-Fasher")),
+    ("Les FDS ont repris Raqqa.", ("FDS", "attacks", "Raqqa")),
     # a title holds in the plural
     ("Les présidents sénégalais, Macky Sall, et ivoirien ont parlé.", ("Macky Sall", "leads", "Sénégal")),
     ("Le maire de Kharkiv, Igor Terekhov, a parlé.", ("Igor Terekhov", "leads", "Kharkiv")),

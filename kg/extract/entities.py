@@ -487,6 +487,8 @@ def _ner(seg: Segment, lex: Lexicon) -> list[Cand]:
         if etype in ("Person", "Place") and len(span) == 1 and (_ACRONYM.match(text) and etype == "Person"
                                                               or _CODE.match(text)):
             etype = "Organization"  # "M23", "G7": a code names a group, not a place
+        elif etype == "Place" and len(span) == 1 and _ACRONYM.match(text) and norm(text) not in cities():
+            etype = "Organization"  # "les FSR": an acronym no gazetteer knows as a place is a group's
         if etype == "Person" and len(span) == 1 and span[0].pos_ not in ("PROPN", "NOUN", "X"):
             continue
         if _not_a_name(span, lex):

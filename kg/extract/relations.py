@@ -312,6 +312,9 @@ class DocumentExtractor:
                     subjects, objects = agents, subject_tokens(v)
                 else:
                     subjects, objects = subject_tokens(v), [c for c in v.children if c.dep_ == "obj"]
+                    if not objects:  # "ont attaqué El-Fasher" read as an adverbial: a bare name after the verb
+                        objects = [c for c in v.children if c.i > v.i and c.dep_.startswith("obl") and prep(c) is None
+                                   and c.i in view.tok2m]
             else:
                 subjects = subject_tokens(v)
                 objects = prep_args(v, rule.object, {s.i for s in subjects})

@@ -27,8 +27,9 @@ from kg.records import Entity, Mention, Relation
 
 _LEAD = re.compile(r"^(le |la |les |l'|du |des |de la |de l'|de |d')")
 _TYPE_RANK = {"pattern": 0, "role": 0, "gazetteer": 0, "class": 1, "acronym": 1, "ner": 2}
-_NOT_A_NAME = ("adjective", "description", "acronym")
-_NOT_ITS_TEXT = ("adjective", "role")  # "russe", "ministre russe de la Défense" stand for an actor, not named
+_NOT_A_NAME = ("adjective", "description", "acronym", "demonstrative")
+# "russe", "ministre russe de la Défense", "ce mouvement" stand for an actor, not named
+_NOT_ITS_TEXT = ("adjective", "role", "demonstrative")
 
 
 def _kind(m: Mention) -> str:
@@ -230,7 +231,7 @@ class Stats:
     def add(self, m: Mention) -> None:
         if not self.first or order(m) < self.first:
             self.first, self.first_etype = order(m), m.etype
-        if m.source not in _NOT_A_NAME and _kind(m) != "role":
+        if m.source not in _NOT_A_NAME and _kind(m) not in ("role", "demonstrative"):
             self.names[m.name] += 1
         self.all_names[m.name] += 1
         weight = 3 - _TYPE_RANK.get(m.source.split("|")[0], 2)

@@ -574,3 +574,16 @@ def test_an_acronym_the_ner_calls_a_place_but_no_gazetteer_knows_is_an_organisat
     assert ("FSR", "Organization") in names, names
     names = _names(mentions("Les FSR ont attaqué Kinshasa, capitale de la RDC."))
     assert any(n == "République démocratique du Congo" and t == "Country" for n, t in names), names
+
+
+def test_a_demonstrative_joins_its_actor_and_names_nothing_else(nlp, lex):
+    """"cette ville" is Kharkiv here: one actor with Kharkiv's identity, and "ville" becomes nobody's alias."""
+    from kg.resolve import resolve
+    from tests.conftest import _extract
+    ms, rs = _extract("Les combats font rage à Kharkiv. Dans cette ville, il ne reste que des civils.", lex)
+    assert any(m.source.startswith("demonstrative") and m.text == "ville" for m in ms)
+    entities, _ = resolve(ms, rs, lex)
+    assert [e.name for e in entities.values()] == ["Kharkiv"]
+    ms2, rs2 = _extract("Un quartier de la Ville de Québec a été évacué.", lex)
+    entities, _ = resolve(ms + ms2, rs + rs2, lex)
+    assert not any("Québec" in e.name and "Kharkiv" in e.name for e in entities.values())

@@ -264,6 +264,9 @@ CONSTRUCTIONS = [
     # a bare name right after the verb is its object, however the parser labelled it
     ("Les FSR ont attaqué El-Fasher.", ("FSR", "attacks", "El-Fasher")),
     ("Les FDS ont repris Raqqa.", ("FDS", "attacks", "Raqqa")),
+    # a pronoun's antecedent may be two sentences back when the sentence between has no fitting subject
+    ("Le Hamas est un mouvement puissant. Les États-Unis l'ont désigné comme terroriste en 1997. "
+     "Il est dirigé par Yahya Sinwar.", ("Yahya Sinwar", "leads", "Hamas")),
     # a title holds in the plural
     ("Les présidents sénégalais, Macky Sall, et ivoirien ont parlé.", ("Macky Sall", "leads", "Sénégal")),
     ("Le maire de Kharkiv, Igor Terekhov, a parlé.", ("Igor Terekhov", "leads", "Kharkiv")),

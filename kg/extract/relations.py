@@ -203,7 +203,9 @@ class DocumentExtractor:
     def _pronoun(self, tok: Token, view: _SentenceView) -> Mention | None:
         gender, number = _PERSONAL[tok.lower_]
         same = [s[1:] for s in view.subjects if s[0] < tok.i]
-        earlier = [s[1:] for s in self.history[-1]] if self.history else []
+        # the sentences before, nearest first, each's main subject first (an antecedent is rarely further back
+        # than three sentences)
+        earlier = [s[1:] for h in reversed(self.history[-3:]) for s in h]
         for g, n, m in list(reversed(same)) + earlier:
             if (g is None or g == gender or number == "Plur" and gender == "Masc") and (n is None or n == number):
                 return m
@@ -875,8 +877,10 @@ class DocumentExtractor:
                 before = [m for m in before if m.name in named]
             if before:
                 target = before[-1]
+                # the target's own resolution key goes along ("ner|geo:…"): the same actor, not a namesake
+                key = target.source.split("|", 1)[1] if "|" in target.source else None
                 tok2m[i] = self._mention(sd, base, i, i + 1, target.name, target.etype, target.gaz_id,
-                                         "demonstrative")
+                                         "demonstrative" if key is None else f"demonstrative|{key}")
 
     def run(self, parsed: list[Doc]) -> None:
         read = []

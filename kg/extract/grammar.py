@@ -129,6 +129,21 @@ def negated_or_alleged(tok: Token, rules: Rules) -> bool:
         t, hops = t.head, hops + 1
 
 
+def future_only(tok: Token, rules: Rules) -> bool:
+    """The word's clause is in the future ("deviendra membre", "sera basé", "va attaquer"): a future role or
+    event is not yet a fact (announced aid is, and its rules do not ask this)."""
+    verb = tok
+    while verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i and verb.dep_ not in ("nsubj", "nsubj:pass"):
+        verb = verb.head
+    if verb.pos_ not in ("VERB", "AUX"):
+        return False
+    forms = [verb] + [c for c in verb.children if c.dep_.startswith(("aux", "cop"))]
+    if any("Fut" in t.morph.get("Tense") or future_form(t, rules) for t in forms):
+        return True
+    head = verb.head  # "va attaquer", "allait déployer": "aller" before an infinitive
+    return verb.dep_ == "xcomp" and "Inf" in verb.morph.get("VerbForm") and head.lemma_ == "aller"
+
+
 def alleged_conditional(tok: Token, rules: Rules) -> bool:
     """The clause of a word is in the conditional (and is not reported speech: "a dit qu'elle viendrait")."""
     if not rules.alleged_conditional:
@@ -159,6 +174,22 @@ def local_negation(t: Token, rules: Rules) -> bool:
 
 
 _COND_ENDINGS = ("ais", "ait", "ions", "iez", "aient")
+_FUT_ENDINGS = ("ai", "as", "a", "ons", "ez", "ont")
+
+
+def future_form(tok: Token, rules: Rules) -> bool:
+    """A verb in the future by its form, whatever the tagger says ("combattra" tagged a participle): its
+    infinitive (less a final e) or an irregular stem (the conditional's: "ser", "aur", "deviendr"), plus a
+    future ending."""
+    if tok.pos_ not in ("VERB", "AUX"):
+        return False
+    low, lemma = tok.lower_, tok.lemma_.lower()
+    for end in _FUT_ENDINGS:
+        if low.endswith(end):
+            stem = low[:-len(end)]
+            if stem == (lemma[:-1] if lemma.endswith("re") else lemma) or stem in rules.conditional_stems:
+                return True
+    return False
 
 
 def conditional_form(tok: Token, rules: Rules) -> bool:

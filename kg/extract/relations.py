@@ -21,8 +21,8 @@ from kg.extract.candidates import Candidate, sentence_candidates
 from kg.extract.decide import SIGNATURE as _SIGNATURE
 from kg.extract.entities import (Segment, adjectives, description_matches, find_equipment, find_mentions,
                                  one_actor_per_name)
-from kg.extract.grammar import (continuation, expand, governor, is_passive, lemma_in, lemma_key, money_near,
-                              negated_or_alleged, parse_money, prep, prep_args, subject_tokens)
+from kg.extract.grammar import (continuation, expand, future_only, governor, is_passive, lemma_in, lemma_key,
+                              money_near, negated_or_alleged, parse_money, prep, prep_args, subject_tokens)
 from kg.lexicon import Lexicon, coarse, norm
 from kg.records import Document, Mention, Relation
 
@@ -339,7 +339,7 @@ class DocumentExtractor:
             if rule.where and found_s and not rule.gift:
                 # "recruter des détenus pour combattre en Ukraine": the fighter operates there
                 places = self.refs(prep_args(v, rule.where, {t.i for t in subjects}), view, deep=True)
-                if places and not negated_or_alleged(v, self.rules):
+                if places and not negated_or_alleged(v, self.rules) and not future_only(v, self.rules):
                     for s in found_s:
                         for o in places:
                             if coarse(o.etype) == "Place":
@@ -353,8 +353,8 @@ class DocumentExtractor:
             # "condamner l'arrestation de X" not: a hostile verb reaches inside only for an agent ("par")
             deep = rule.inverse or (pred in ("attacks", "supports", "opposes") and not passive)
             found_o = self.refs(objects, view, deep=deep, agent_only=pred == "opposes") if found_s else []
-            if not found_o or negated_or_alleged(v, self.rules):  # the costlier test last
-                continue
+            if not found_o or negated_or_alleged(v, self.rules) or (not rule.gift and future_only(v, self.rules)):
+                continue  # (the costlier tests last)
             if rule.inverse:
                 found_s, found_o = found_o, found_s
             for s in found_s:
@@ -393,7 +393,8 @@ class DocumentExtractor:
                     cands.sort(key=lambda t: abs(t.i - n.i))
                     patient_toks, used_prep = [cands[0]], p
                     break
-            if not patient_toks or negated_or_alleged(n, self.rules):
+            if not patient_toks or negated_or_alleged(n, self.rules) \
+                    or (rule.predicate != "funds" and future_only(n, self.rules)):
                 continue
             patients = self.refs(patient_toks, view, deep=True)
             agents: list[Mention] = []
@@ -740,7 +741,7 @@ class DocumentExtractor:
                     or prep(toks[i]) not in ("en", "au", "aux", "à", "dans"):
                 continue
             verb = toks[i].head
-            if verb.pos_ not in ("VERB", "AUX") or negated_or_alleged(verb, self.rules):
+            if verb.pos_ not in ("VERB", "AUX") or negated_or_alleged(verb, self.rules) or future_only(verb, self.rules):
                 continue
             # "Une marche organisée par l'association X a eu lieu en Argentine": the agent acted there too
             actors = subject_tokens(verb) + ([c for c in verb.children if prep(c) == "par"] if is_passive(verb) else [])

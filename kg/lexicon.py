@@ -253,7 +253,8 @@ class Rules:
     state_nouns: frozenset[str] = frozenset()
     compass_words: frozenset[str] = frozenset()
     agent_participles: frozenset[str] = frozenset()
-    agent_nouns: frozenset[str] = frozenset()  # "les ambitions du Rwanda": "de X" is the doer, not the target
+    agent_nouns: frozenset[str] = frozenset()
+    naming_verbs: frozenset[str] = frozenset()  # "X a été nommé commandant de Y": X holds the title  # "les ambitions du Rwanda": "de X" is the doer, not the target
     naming_words: frozenset[str] = frozenset()
     role_nouns: frozenset[str] = frozenset()
     army_nouns: frozenset[str] = frozenset()
@@ -363,6 +364,7 @@ def parse_rules(path: str, text: str) -> Rules:
         compass_words=frozenset(norm(x) for x in _as_tuple(d.get("compass_words"), path, top, "compass_words")),
         agent_participles=frozenset(_as_tuple(d.get("agent_participles"), path, top, "agent_participles")),
         agent_nouns=frozenset(_as_tuple(d.get("agent_nouns"), path, top, "agent_nouns")),
+        naming_verbs=frozenset(_as_tuple(d.get("naming_verbs"), path, top, "naming_verbs")),
         naming_words=frozenset(_as_tuple(d.get("naming_words"), path, top, "naming_words")),
         role_nouns=frozenset(norm(x) for x in _as_tuple(d.get("role_nouns"), path, top, "role_nouns")),
         army_nouns=frozenset(_as_tuple(d.get("army_nouns"), path, top, "army_nouns")),

@@ -139,6 +139,8 @@ NOT_STATED = [
     "La Russie va attaquer la Moldavie.",
     "Le groupe Wagner sera basé à Minsk.",
     "Le Hezbollah combattra en Syrie.",
+    "Jean Moulin sera nommé chef de l'OTAN.",
+    "Jean Moulin n'a pas été nommé chef de l'OTAN.",
 ]
 
 
@@ -275,6 +277,11 @@ CONSTRUCTIONS = [
     # announced aid is aid, though in the future; a fact stated in a future sentence is still a fact
     ("Le Canada versera 3 milliards de dollars à l'Ukraine.", ("Canada", "funds", "Ukraine")),
     ("L'invasion de la Géorgie par la Russie sera jugée un jour.", ("Russie", "attacks", "Géorgie")),
+    # "X, dont le siège est à Y": the relative's antecedent is the noun's owner
+    ("Le groupe Vinci, dont le siège est à Nanterre, a publié ses comptes.", ("Vinci", "locatedIn", "Nanterre")),
+    # a naming verb gives its subject the title after it
+    ("Le général Marc Dubois a été nommé commandant de l'Africom.", ("Marc Dubois", "commands", "Africom")),
+    ("Marie Curie a été élue présidente de la Croix-Rouge.", ("Marie Curie", "leads", "Croix-Rouge")),
     # a title holds in the plural
     ("Les présidents sénégalais, Macky Sall, et ivoirien ont parlé.", ("Macky Sall", "leads", "Sénégal")),
     ("Le maire de Kharkiv, Igor Terekhov, a parlé.", ("Igor Terekhov", "leads", "Kharkiv")),

@@ -413,6 +413,11 @@ class DocumentExtractor:
             if not agents:  # "Washington, le principal allié de Kiev": the name the noun is apposed to
                 apposed = [n.head] if n.dep_ == "appos" else [c for c in n.children if c.dep_ == "appos"]
                 agents = [m for t in apposed if (m := self.ref(t, view)) is not None and m not in patients]
+            if not agents:  # "Vinci, dont le siège est à Nanterre": the name the relative "dont" follows
+                for c in n.children:
+                    if c.lower_ == "dont" and c.i - 2 >= view.sent.start and seg.toks[c.i - 1].text == "," \
+                            and (m := view.tok2m.get(c.i - 2)) is not None and m not in patients:
+                        agents = [m]
             if not agents:  # the same between commas, however the parser attached it ("EIGS, la branche … de Y,")
                 left, right = n.left_edge.i, n.right_edge.i + 1
                 toks = seg.toks
@@ -596,6 +601,13 @@ class DocumentExtractor:
             subj = [c for c in toks[ts].children if c.dep_ == "nsubj"]
             if subj and (m := self.ref(subj[0], view)) and m.etype == "Person":
                 return m
+        if left >= sent.start and toks[left].pos_ == "VERB" and lemma_in(toks[left], self.rules.naming_verbs) \
+                and toks[ts].head.i == left and not future_only(toks[left], self.rules) \
+                and not negated_or_alleged(toks[left], self.rules):
+            # "X a été nommé commandant de Y", "X a été élu président de Y" (not "sera nommé": not yet true)
+            for c in subject_tokens(toks[left]):
+                if (m := self.ref(c, view)) is not None and m.etype == "Person":
+                    return m
         return None
 
     def surface_rules(self, view: _SentenceView) -> None:

@@ -81,16 +81,17 @@ def _join_fragments(sd: Doc, sents: list[Span]) -> list[Span]:
     for s in sents:
         prev = out[-1] if out else None
         if prev is not None and prev[-1].text not in (".", "!", "?", "…", ":", ";") and (
-                _open_quote(prev) or _cut_name(prev[-1], s[0])):
+                _open_quote(prev) or _mid_sentence(prev[-1], s[0])):
             out[-1] = sd[prev.start:s.end]
         else:
             out.append(s)
     return out
 
 
-def _cut_name(last: Token, first: Token) -> bool:
-    """"au groupe paramilitaire russe | Wagner pour ses activités": the parser made the name a root of its own,
-    on the same line as the words that introduce it."""
+def _mid_sentence(last: Token, first: Token) -> bool:
+    """A break between ``last`` and ``first`` on one line that no sentence makes: before a name that the words
+    before introduce ("au groupe paramilitaire russe | Wagner", "le général Hennadii | Shapovalov"), after a
+    comma, or before a lower-case word."""
     if "\n" in last.whitespace_ or not first.is_alpha:
         return False
     return (first.pos_ == "PROPN" and (last.pos_ in ("ADJ", "NOUN") and last.is_lower or last.pos_ == "PROPN")) \
@@ -98,6 +99,7 @@ def _cut_name(last: Token, first: Token) -> bool:
 
 
 def _open_quote(span: Span) -> bool:
+    """A quote opened in the span and not closed in it ("«" without "»", an odd number of '"')."""
     depth: dict[str, int] = {}
     for t in span:
         for ch in t.text:

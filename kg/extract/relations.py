@@ -9,10 +9,9 @@ negated, denied or alleged statements dropped.
 
 from __future__ import annotations
 
-from collections import Counter
-
 import re
 from bisect import bisect_right
+from collections import Counter
 from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
@@ -753,7 +752,8 @@ class DocumentExtractor:
                     or prep(toks[i]) not in ("en", "au", "aux", "à", "dans"):
                 continue
             verb = toks[i].head
-            if verb.pos_ not in ("VERB", "AUX") or negated_or_alleged(verb, self.rules) or future_only(verb, self.rules):
+            if verb.pos_ not in ("VERB", "AUX") or negated_or_alleged(verb, self.rules) \
+                    or future_only(verb, self.rules):
                 continue
             # "Une marche organisée par l'association X a eu lieu en Argentine": the agent acted there too
             actors = subject_tokens(verb) + ([c for c in verb.children if prep(c) == "par"] if is_passive(verb) else [])

@@ -54,6 +54,37 @@ class _SentenceView:
 _QUOTES = frozenset('«»"“”„‘’\'`')
 
 
+@dataclass
+class _After:
+    """A mention and the words right after it, as the surface patterns read them."""
+
+    view: _SentenceView
+    m: Mention
+    first: dict[int, int]  # id(mention) -> its first token
+    after: dict[int, int]  # id(mention) -> the token after it
+
+    def __post_init__(self) -> None:
+        self.toks = self.view.seg.toks
+        self.e = self.after[id(self.m)]
+        self.nxt = self.toks[self.e]
+        # past a closing quote: "l'association « X » au Venezuela"
+        self.past_quote = self.e + 1 if self.nxt.text in _QUOTES and self.e + 1 < self.view.sent.end else self.e
+
+    def at(self, j: int) -> Mention | None:
+        return self.view.tok2m.get(j)
+
+    def start_of(self, m: Mention) -> int:
+        return self.first[id(m)]
+
+    def end_of(self, m: Mention) -> int:
+        return self.after[id(m)]
+
+    def ends_phrase(self, m: Mention) -> bool:
+        """Nothing but punctuation (or the sentence's end) after the mention: "Mons, Belgique."."""
+        k = self.after[id(m)]
+        return k >= self.view.sent.end or self.toks[k].text in (",", ".", ")", ";", ":")
+
+
 def _past_determiners(toks, j: int, end: int) -> int:
     """The first token from ``j`` (before ``end``) that is not a determiner: "de | la | Russie"."""
     while j < end and toks[j].pos_ == "DET":
@@ -610,126 +641,173 @@ class DocumentExtractor:
         return None
 
     def surface_rules(self, view: _SentenceView) -> None:
-        """Parentheses, "à Wiesbaden en Allemagne", "les villes ukrainiennes de Soledar et Bakhmut"."""
-        sent, toks = view.sent, view.seg.toks
-        ms = sorted({(m.start, m.end): m for m in view.tok2m.values()}.values(), key=lambda m: m.start)
-        tok_start = {}
+        """Surface patterns after each mention (parentheses, "à Wiesbaden en Allemagne", "X, de l'armée Y"),
+        tried in a fixed order (two patterns stating one relation: the first speaks), then the class nouns with
+        a nationality ("les villes ukrainiennes de Soledar et Bakhmut")."""
+        first: dict[int, int] = {}
+        after: dict[int, int] = {}
         for i, m in view.tok2m.items():
-            tok_start.setdefault(id(m), i)
-        tok_end = {}
-        for i, m in view.tok2m.items():
-            tok_end[id(m)] = i + 1
-        for m in ms:
-            e = tok_end[id(m)]
-            if e >= sent.end:
+            first.setdefault(id(m), i)
+            after[id(m)] = i + 1
+        for m in sorted({(m.start, m.end): m for m in view.tok2m.values()}.values(), key=lambda m: m.start):
+            if after[id(m)] >= view.sent.end:
                 continue
-            nxt = toks[e]
-            if nxt.text == "(" and e + 1 in view.tok2m:
-                b = view.tok2m[e + 1]
-                be = tok_end[id(b)]
-                if be < len(toks) and toks[be].text == ")" and b is not m:
-                    if m.etype == "Person" and coarse(b.etype) == "Organization":
-                        self._emit(view, m, "memberOf", b, "paren:memberOf")
-                    elif coarse(m.etype) == "Place" and m.etype not in ("Country", "Continent") and \
-                            (b.etype == "Country" or (b.etype == "Region" and m.etype != "Region")):
-                        self._emit(view, m, "locatedIn", b, "paren:locatedIn")  # "Ottawa (Ontario)"
-                    after = be + 1
-                    if coarse(m.etype) == "Organization" and after + 2 < sent.end and toks[after].text == "," \
-                            and toks[after + 1].lower_ == "à" and after + 2 in view.tok2m:
-                        c = view.tok2m[after + 2]
-                        if coarse(c.etype) == "Place" and c.etype not in ("Country", "Continent", "Region"):
-                            self._emit(view, b if coarse(b.etype) == "Organization" else m, "locatedIn", c,
-                                       "apposition:locatedIn")
-            if nxt.text == "(" and coarse(m.etype) == "Place" and m.etype not in ("Country", "Continent"):
-                # "Bakhmout (est de l'Ukraine)": a direction of a country, in parentheses
-                j = e + 1
-                if j < sent.end and norm(toks[j].text) in self.rules.compass_words:
-                    j += 1
-                    while j < sent.end and toks[j].lower_ in ("de", "du", "d'", "d’", "la", "l'", "l’"):
-                        j += 1
-                    b = view.tok2m.get(j)
-                    if b is not None and b.etype == "Country" and tok_end[id(b)] < sent.end \
-                            and toks[tok_end[id(b)]].text == ")":
-                        self._emit(view, m, "locatedIn", b, "paren:locatedIn")
-            if nxt.text == "," and e + 1 in view.tok2m and coarse(m.etype) == "Place" \
-                    and m.etype not in ("Country", "Continent", "Region"):
-                # "à Bruxelles, Belgique," / "Mons, Belgique.": a place and its country, not a list of places
-                b = view.tok2m[e + 1]
-                be, ms_ = tok_end[id(b)], tok_start[id(m)]
-                if b.etype == "Country" and (be >= sent.end or toks[be].text in (",", ".", ")", ";", ":")) \
-                        and (ms_ == sent.start or toks[ms_ - 1].text != ",") \
-                        and (be >= sent.end or be + 1 >= sent.end or toks[be + 1].lower_ not in ("et", "ou")):
-                    self._emit(view, m, "locatedIn", b, "apposition:locatedIn")
-            comma = nxt.text == "," and e + 1 < sent.end
-            at = e + 2 if comma else e + 1  # "à Gao au Mali", "à Gao, au Mali,"
-            if toks[at - 1].lower_ in ("en", "au", "aux") and at in view.tok2m:
-                b = view.tok2m[at]
-                be = tok_end[id(b)]
-                if coarse(m.etype) == "Place" and m.etype not in ("Country", "Continent", "Region") \
-                        and b.etype == "Country" and (tok_start[id(m)] == 0 or toks[tok_start[id(m)] - 1].lower_ in ("à", "de", "d'", "d’")) \
-                        and (not comma or be >= sent.end or toks[be].text in (",", ".", ")", ";", ":")):
-                    self._emit(view, m, "locatedIn", b, "place:en")
-            if m.etype == "Place" and nxt.lower_ in ("de", "d'", "d’") and e + 1 in view.tok2m \
-                    and view.tok2m[e + 1].etype in ("City", "Country"):
-                # "l'aéroport international Aden Adde de Mogadiscio": a site of the city
-                self._emit(view, m, "locatedIn", view.tok2m[e + 1], "place:de")
-            if coarse(m.etype) == "Place" and m.etype not in ("Country", "Continent") and nxt.pos_ == "ADJ" \
-                    and nxt.head.i in range(tok_start[id(m)], e) \
-                    and (c := self._adjective_mention(nxt, view.base)) is not None and c.etype == "Country":
-                self._emit(view, m, "locatedIn", c, "adjective:locatedIn")  # "le Donbass ukrainien"
-            if coarse(m.etype) == "Place" and m.etype not in ("Country", "Continent"):
-                # "Rostov, dans le sud de la Russie", "à Gao dans le nord du Mali"
-                j = e + 1 if nxt.text == "," else e
-                if j < sent.end and toks[j].lower_ == "dans":
-                    country = self._compass_country(view, j + 1)
-                    if country is not None:
-                        self._emit(view, m, "locatedIn", country, "place:dans")
-            if (m.etype == "Country" or coarse(m.etype) == "Organization") and nxt.lower_ in ("de", "du", "d'", "d’"):
-                # "la Russie de Vladimir Poutine", "les Forces armées soudanaises du général X": the actor of the
-                # person who leads (a military force: commands) it
-                j = e + 1
-                while j < sent.end and j not in view.tok2m and (toks[j].pos_ == "DET"
-                                                                or norm(toks[j].text) in self.rules.ranks):
-                    j += 1
-                b = view.tok2m.get(j)
-                if b is not None and b.etype == "Person" and toks[j].head.i in range(tok_start[id(m)], e):
-                    pred = "commands" if m.etype == "MilitaryOrganization" else "leads"
-                    self._emit(view, b, pred, m, f"possession:{pred}")
-            if nxt.text == "," and coarse(m.etype) == "Place" and m.etype not in ("Country", "Continent"):
-                country = self._place_apposition(view, e + 1)
-                if country is not None and country is not m:
-                    self._emit(view, m, "locatedIn", country, "apposition:locatedIn")
-            if m.etype == "Person" and nxt.text == "," and e + 1 < sent.end \
-                    and toks[e + 1].lower_ in ("de", "du", "d'", "d’"):
-                # "le général Knud Bartels, de l'armée de terre danoise,": a member of it
-                j = _past_determiners(toks, e + 2, sent.end)
-                b = view.tok2m.get(j)
-                if b is not None and coarse(b.etype) == "Organization" and \
-                        (tok_end[id(b)] >= sent.end or toks[tok_end[id(b)]].text in (",", ".", ")", ";", ":")):
-                    self._emit(view, m, "memberOf", b, "apposition:memberOf")
-            q = e + 1 if nxt.text in _QUOTES and e + 1 < sent.end else e  # past a closing quote
-            if coarse(m.etype) == "Organization" and toks[q].lower_ in ("en", "au", "aux") and q + 1 in view.tok2m \
-                    and view.tok2m[q + 1].etype == "Country" and toks[q + 1].dep_ == "nmod" \
-                    and toks[q + 1].head.i in range(tok_start[id(m)] - (2 if q > e else 0), q):
-                # "la mission de formation en Afghanistan", "l'association « X » au Venezuela": active there
-                self._emit(view, m, "operatesIn", view.tok2m[q + 1], "place:en")
-            if coarse(m.etype) == "Organization" and toks[q].lower_ in ("à", "au") and q + 1 in view.tok2m \
-                    and (tok_start[id(m)] == sent.start
-                         or toks[tok_start[id(m)] - 1].lower_ not in ("de", "du", "des", "d'", "d’")
-                         or q > e):
-                # (not "le sommet du Conseil européen à Bruxelles": a meeting there; but a quoted name is the
-                # organisation's own: "le laboratoire « FileGen » à Madrid")
-                # "la commission de l'Union africaine à Addis-Abeba": the city phrase hangs off the organisation
-                c = view.tok2m[q + 1]
-                if c.etype == "City" and toks[q + 1].head.i in range(tok_start[id(m)] - 2, q) \
-                        and toks[q + 1].dep_ == "nmod":
-                    self._emit(view, m, "locatedIn", c, "place:à")
-            if coarse(m.etype) == "Organization" and nxt.text == "," and e + 2 < sent.end \
-                    and toks[e + 1].lower_ == "à" and e + 2 in view.tok2m:
-                c = view.tok2m[e + 2]
-                if coarse(c.etype) == "Place" and c.etype not in ("Country", "Continent", "Region"):
-                    self._emit(view, m, "locatedIn", c, "apposition:locatedIn")
-        for i in range(sent.start, sent.end):  # "les villes ukrainiennes de X et Y", "la région russe de Z"
+            a = _After(view, m, first, after)
+            for pattern in (self._in_brackets, self._compass_in_brackets, self._place_comma_country,
+                            self._place_en_country, self._site_of_city, self._place_demonym, self._place_dans,
+                            self._actor_of_person, self._place_described, self._person_comma_de_org,
+                            self._org_en_country, self._org_a_city, self._org_comma_a_city):
+                pattern(a)
+        self._class_noun_places(view)
+
+    def _in_brackets(self, a: _After) -> None:
+        """"X (Hamas)" is a member; "Ottawa (Ontario)" is located there; "Y (ACR), à Z" is seated in Z."""
+        view, m, e, toks = a.view, a.m, a.e, a.toks
+        if a.nxt.text != "(" or (b := a.at(e + 1)) is None:
+            return
+        be = a.end_of(b)
+        if be >= len(toks) or toks[be].text != ")" or b is m:
+            return
+        if m.etype == "Person" and coarse(b.etype) == "Organization":
+            self._emit(view, m, "memberOf", b, "paren:memberOf")
+        elif coarse(m.etype) == "Place" and m.etype not in ("Country", "Continent") and \
+                (b.etype == "Country" or (b.etype == "Region" and m.etype != "Region")):
+            self._emit(view, m, "locatedIn", b, "paren:locatedIn")  # "Ottawa (Ontario)"
+        k = be + 1
+        if coarse(m.etype) == "Organization" and k + 2 < view.sent.end and toks[k].text == "," \
+                and toks[k + 1].lower_ == "à" and (c := a.at(k + 2)) is not None:
+            if coarse(c.etype) == "Place" and c.etype not in ("Country", "Continent", "Region"):
+                self._emit(view, b if coarse(b.etype) == "Organization" else m, "locatedIn", c,
+                           "apposition:locatedIn")
+
+    def _compass_in_brackets(self, a: _After) -> None:
+        """"Bakhmout (est de l'Ukraine)": a direction of a country, in parentheses."""
+        view, m, toks, end = a.view, a.m, a.toks, a.view.sent.end
+        if a.nxt.text != "(" or coarse(m.etype) != "Place" or m.etype in ("Country", "Continent"):
+            return
+        j = a.e + 1
+        if j < end and norm(toks[j].text) in self.rules.compass_words:
+            j += 1
+            while j < end and toks[j].lower_ in ("de", "du", "d'", "d’", "la", "l'", "l’"):
+                j += 1
+            b = a.at(j)
+            if b is not None and b.etype == "Country" and a.end_of(b) < end and toks[a.end_of(b)].text == ")":
+                self._emit(view, m, "locatedIn", b, "paren:locatedIn")
+
+    def _place_comma_country(self, a: _After) -> None:
+        """"à Bruxelles, Belgique," / "Mons, Belgique.": a place and its country, not a list of places."""
+        view, m, e, toks, end = a.view, a.m, a.e, a.toks, a.view.sent.end
+        if a.nxt.text != "," or (b := a.at(e + 1)) is None or coarse(m.etype) != "Place" \
+                or m.etype in ("Country", "Continent", "Region"):
+            return
+        be, ms_ = a.end_of(b), a.start_of(m)
+        if b.etype == "Country" and a.ends_phrase(b) \
+                and (ms_ == view.sent.start or toks[ms_ - 1].text != ",") \
+                and (be >= end or be + 1 >= end or toks[be + 1].lower_ not in ("et", "ou")):
+            self._emit(view, m, "locatedIn", b, "apposition:locatedIn")
+
+    def _place_en_country(self, a: _After) -> None:
+        """"à Gao au Mali", "à Gao, au Mali,": a town and its country."""
+        view, m, e, toks = a.view, a.m, a.e, a.toks
+        comma = a.nxt.text == "," and e + 1 < view.sent.end
+        at = e + 2 if comma else e + 1
+        if toks[at - 1].lower_ not in ("en", "au", "aux") or (b := a.at(at)) is None:
+            return
+        s = a.start_of(m)
+        if coarse(m.etype) == "Place" and m.etype not in ("Country", "Continent", "Region") \
+                and b.etype == "Country" and (s == 0 or toks[s - 1].lower_ in ("à", "de", "d'", "d’")) \
+                and (not comma or a.ends_phrase(b)):
+            self._emit(view, m, "locatedIn", b, "place:en")
+
+    def _site_of_city(self, a: _After) -> None:
+        """"l'aéroport international Aden Adde de Mogadiscio": a site of the city."""
+        if a.m.etype == "Place" and a.nxt.lower_ in ("de", "d'", "d’") and (b := a.at(a.e + 1)) is not None \
+                and b.etype in ("City", "Country"):
+            self._emit(a.view, a.m, "locatedIn", b, "place:de")
+
+    def _place_demonym(self, a: _After) -> None:
+        """"le Donbass ukrainien": a place and its country's adjective."""
+        m, nxt = a.m, a.nxt
+        if coarse(m.etype) == "Place" and m.etype not in ("Country", "Continent") and nxt.pos_ == "ADJ" \
+                and nxt.head.i in range(a.start_of(m), a.e) \
+                and (c := self._adjective_mention(nxt, a.view.base)) is not None and c.etype == "Country":
+            self._emit(a.view, m, "locatedIn", c, "adjective:locatedIn")
+
+    def _place_dans(self, a: _After) -> None:
+        """"Rostov, dans le sud de la Russie", "à Gao dans le nord du Mali"."""
+        view, m = a.view, a.m
+        if coarse(m.etype) != "Place" or m.etype in ("Country", "Continent"):
+            return
+        j = a.e + 1 if a.nxt.text == "," else a.e
+        if j < view.sent.end and a.toks[j].lower_ == "dans":
+            country = self._compass_country(view, j + 1)
+            if country is not None:
+                self._emit(view, m, "locatedIn", country, "place:dans")
+
+    def _actor_of_person(self, a: _After) -> None:
+        """"la Russie de Vladimir Poutine", "les Forces armées soudanaises du général X": the person leads (a
+        military force: commands) the actor."""
+        view, m, toks, end = a.view, a.m, a.toks, a.view.sent.end
+        if not (m.etype == "Country" or coarse(m.etype) == "Organization") \
+                or a.nxt.lower_ not in ("de", "du", "d'", "d’"):
+            return
+        j = a.e + 1
+        while j < end and j not in view.tok2m and (toks[j].pos_ == "DET" or norm(toks[j].text) in self.rules.ranks):
+            j += 1
+        b = a.at(j)
+        if b is not None and b.etype == "Person" and toks[j].head.i in range(a.start_of(m), a.e):
+            pred = "commands" if m.etype == "MilitaryOrganization" else "leads"
+            self._emit(view, b, pred, m, f"possession:{pred}")
+
+    def _place_described(self, a: _After) -> None:
+        """"Bakhmout, une ville de l'est de l'Ukraine": see _place_apposition."""
+        m = a.m
+        if a.nxt.text == "," and coarse(m.etype) == "Place" and m.etype not in ("Country", "Continent"):
+            country = self._place_apposition(a.view, a.e + 1)
+            if country is not None and country is not m:
+                self._emit(a.view, m, "locatedIn", country, "apposition:locatedIn")
+
+    def _person_comma_de_org(self, a: _After) -> None:
+        """"le général Knud Bartels, de l'armée de terre danoise,": a member of it."""
+        view, m, e, toks = a.view, a.m, a.e, a.toks
+        if m.etype != "Person" or a.nxt.text != "," or e + 1 >= view.sent.end \
+                or toks[e + 1].lower_ not in ("de", "du", "d'", "d’"):
+            return
+        b = a.at(_past_determiners(toks, e + 2, view.sent.end))
+        if b is not None and coarse(b.etype) == "Organization" and a.ends_phrase(b):
+            self._emit(view, m, "memberOf", b, "apposition:memberOf")
+
+    def _org_en_country(self, a: _After) -> None:
+        """"la mission de formation en Afghanistan", "l'association « X » au Venezuela": active there."""
+        view, m, toks, q = a.view, a.m, a.toks, a.past_quote
+        if coarse(m.etype) == "Organization" and toks[q].lower_ in ("en", "au", "aux") \
+                and (b := a.at(q + 1)) is not None and b.etype == "Country" and toks[q + 1].dep_ == "nmod" \
+                and toks[q + 1].head.i in range(a.start_of(m) - (2 if q > a.e else 0), q):
+            self._emit(view, m, "operatesIn", b, "place:en")
+
+    def _org_a_city(self, a: _After) -> None:
+        """"la commission de l'Union africaine à Addis-Abeba", "le laboratoire « FileGen » à Madrid": the city
+        phrase hangs off the organisation (not "le sommet du Conseil européen à Bruxelles": a meeting there)."""
+        view, m, toks, q = a.view, a.m, a.toks, a.past_quote
+        s = a.start_of(m)
+        if coarse(m.etype) != "Organization" or toks[q].lower_ not in ("à", "au") or (c := a.at(q + 1)) is None:
+            return
+        if (s == view.sent.start or toks[s - 1].lower_ not in ("de", "du", "des", "d'", "d’") or q > a.e) \
+                and c.etype == "City" and toks[q + 1].head.i in range(s - 2, q) and toks[q + 1].dep_ == "nmod":
+            self._emit(view, m, "locatedIn", c, "place:à")
+
+    def _org_comma_a_city(self, a: _After) -> None:
+        """"l'Organisme X, à Y": seated there."""
+        view, m, e, toks = a.view, a.m, a.e, a.toks
+        if coarse(m.etype) == "Organization" and a.nxt.text == "," and e + 2 < view.sent.end \
+                and toks[e + 1].lower_ == "à" and (c := a.at(e + 2)) is not None \
+                and coarse(c.etype) == "Place" and c.etype not in ("Country", "Continent", "Region"):
+            self._emit(view, m, "locatedIn", c, "apposition:locatedIn")
+
+    def _class_noun_places(self, view: _SentenceView) -> None:
+        """"les villes ukrainiennes de X et Y", "la région russe de Z": each named place is in the country."""
+        toks = view.seg.toks
+        for i in range(view.sent.start, view.sent.end):
             if self.rules.class_nouns.get(view.seg.lemma_lows[i]) not in ("City", "Region") or i in view.tok2m:
                 continue
             t = toks[i]

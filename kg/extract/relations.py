@@ -52,6 +52,7 @@ class _SentenceView:
 
 
 _QUOTES = frozenset('«»"“”„‘’\'`')
+_DEMONSTRATIVES = frozenset({"ce", "cet", "cette"})  # (the plural "ces" points to several)
 
 
 @dataclass
@@ -939,19 +940,21 @@ class DocumentExtractor:
         """"Ce mouvement, financé par l'Iran", "opérer dans ce pays": a demonstrative before a class noun points
         back to the last actor of the noun's kind (a country for "pays", any organisation for "mouvement").
         Only in the singular: "ces régions" are several."""
-        seg = self._segment(sd)
-        for i, t in enumerate(seg.toks):
-            kind = self.rules.class_nouns.get(seg.lemma_lows[i])
-            if kind is None or i in tok2m or t.pos_ != "NOUN" or "Plur" in t.morph.get("Number") \
-                    or any(c.dep_ in ("appos", "flat:name", "nmod") and c.i > i for c in t.children) \
-                    or (i + 1 < len(seg.toks) and (i + 1 in tok2m or seg.toks[i + 1].text in _QUOTES)):
+        seg, nouns = self._segment(sd), self.rules.class_nouns
+        for i in [i for i, lemma in enumerate(seg.lemma_lows) if lemma in nouns and i not in tok2m]:
+            t, kind = seg.toks[i], nouns[seg.lemma_lows[i]]
+            if t.pos_ != "NOUN" or (i + 1 < len(seg.toks) and (i + 1 in tok2m or seg.toks[i + 1].text in _QUOTES)):
                 continue
-            dets = [c for c in t.children if c.dep_ == "det"]
-            demonstrative = any("Dem" in c.morph.get("PronType") for c in dets)
+            kids = list(t.children)
+            dets = [c for c in kids if c.dep_ == "det"]
+            demonstrative = any(c.lower_ in _DEMONSTRATIVES for c in dets)
             # "l'association" alone, after "l'association « X »": the one the text introduced with that noun
             definite = any(c.lower_ in ("l'", "l’", "la", "le") for c in dets) \
                 or (i > 0 and seg.lowers[i - 1] in ("du", "au"))  # "du groupe": "de" + "le"
             if not demonstrative and not (definite and kind in ("Organization", "Company", "Country")):
+                continue
+            if any(c.dep_ in ("appos", "flat:name", "nmod") and c.i > i for c in kids) \
+                    or "Plur" in t.morph.get("Number"):
                 continue
             fits = (lambda m: m.etype == kind) if coarse(kind) == "Place" else \
                 (lambda m: coarse(m.etype) == coarse(kind))

@@ -253,8 +253,8 @@ class Rules:
     state_nouns: frozenset[str] = frozenset()
     compass_words: frozenset[str] = frozenset()
     agent_participles: frozenset[str] = frozenset()
-    agent_nouns: frozenset[str] = frozenset()
-    naming_verbs: frozenset[str] = frozenset()  # "X a été nommé commandant de Y": X holds the title  # "les ambitions du Rwanda": "de X" is the doer, not the target
+    agent_nouns: frozenset[str] = frozenset()  # "les ambitions du Rwanda": "de X" is the doer, not the target
+    naming_verbs: frozenset[str] = frozenset()  # "X a été nommé commandant de Y": X holds the title
     naming_words: frozenset[str] = frozenset()
     role_nouns: frozenset[str] = frozenset()
     army_nouns: frozenset[str] = frozenset()

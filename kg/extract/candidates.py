@@ -23,7 +23,7 @@ from functools import lru_cache
 import numpy as np
 from spacy.tokens import Token
 
-from kg.extract.grammar import future_form, negated_or_alleged, prep
+from kg.extract.grammar import future_tense, negated_or_alleged, prep
 from kg.lexicon import PREDICATES, Rules, coarse
 from kg.records import Mention
 
@@ -95,10 +95,8 @@ class _Sentence:
         return self._once("neg", i, lambda t: negated_or_alleged(t, self.rules))
 
     def future(self, i: int) -> bool:
-        return self._once("fut", i, lambda t: t.pos_ in ("VERB", "AUX") and (
-            "Fut" in t.morph.get("Tense") or future_form(t, self.rules))
-            or any(c.dep_.startswith("aux") and ("Fut" in c.morph.get("Tense") or future_form(c, self.rules))
-                   for c in t.children))
+        return self._once("fut", i, lambda t: t.pos_ in ("VERB", "AUX") and future_tense(t, self.rules)
+                          or any(c.dep_.startswith("aux") and future_tense(c, self.rules) for c in t.children))
 
     def nearest(self, i: int) -> tuple[float, int]:
         """The cosine to the nearest trigger word in the word vectors, and its predicate's index (0.0, -1)."""

@@ -68,7 +68,7 @@ class Segment:
                    [text[x.start_char:x.end_char].strip() for x in sents])
 
 
-_OPENING = {"«": "»", "“": "”", "‘": "’", '"': '"'}
+_CLOSING = {"»": "«", "”": "“", "’": "‘"}  # closing quote -> its opening one ('"' is both)
 
 
 def _join_fragments(sd: Doc, sents: list[Span]) -> list[Span]:
@@ -105,11 +105,10 @@ def _open_quote(span: Span) -> bool:
         for ch in t.text:
             if ch == '"':
                 depth['"'] = 1 - depth.get('"', 0)
-            elif ch in _OPENING:
+            elif ch in "«“‘":
                 depth[ch] = depth.get(ch, 0) + 1
-            elif ch in ("»", "”", "’"):
-                opener = {"»": "«", "”": "“", "’": "‘"}[ch]
-                depth[opener] = max(0, depth.get(opener, 0) - 1)
+            elif ch in _CLOSING:
+                depth[_CLOSING[ch]] = max(0, depth.get(_CLOSING[ch], 0) - 1)
     return any(depth.values())
 
 
@@ -1000,10 +999,10 @@ def _bodies(seg: Segment, lex: Lexicon, chosen: list[Cand], known: list[Cand] = 
     its organisation as one name, the organisation is taken back from the gazetteer's ``known`` names."""
     toks, lowers, n = seg.toks, seg.lowers, len(seg.toks)
     by_start = {c.start: c for c in chosen}
-    for c in known:  # "Comité militaire de l'OTAN" as one NER name: OTAN is still the gazetteer's
-        if c.source == "gazetteer" and c.start not in by_start and _body_of(c) \
-                and any(o.source == "ner" and o.start < c.start and c.end == o.end
-                        and seg.norms[o.start] in lex.rules.part_nouns for o in chosen):
+    # "Comité militaire de l'OTAN" as one NER name: OTAN is still the gazetteer's
+    merged = {o.end: o.start for o in chosen if o.source == "ner" and seg.norms[o.start] in lex.rules.part_nouns}
+    for c in known:
+        if c.source == "gazetteer" and c.start not in by_start and _body_of(c) and merged.get(c.end, c.start) < c.start:
             by_start[c.start] = c
     out = list(chosen)
     for i, low in enumerate(seg.norms):

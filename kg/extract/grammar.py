@@ -138,7 +138,7 @@ def future_only(tok: Token, rules: Rules) -> bool:
     if verb.pos_ not in ("VERB", "AUX"):
         return False
     forms = [verb] + [c for c in verb.children if c.dep_.startswith(("aux", "cop"))]
-    if any("Fut" in t.morph.get("Tense") or future_form(t, rules) for t in forms):
+    if any(future_tense(t, rules) for t in forms):
         return True
     head = verb.head  # "va attaquer", "allait déployer": "aller" before an infinitive
     return verb.dep_ == "xcomp" and "Inf" in verb.morph.get("VerbForm") and head.lemma_ == "aller"
@@ -175,6 +175,11 @@ def local_negation(t: Token, rules: Rules) -> bool:
 
 _COND_ENDINGS = ("ais", "ait", "ions", "iez", "aient")
 _FUT_ENDINGS = ("ai", "as", "a", "ons", "ez", "ont")
+
+
+def future_tense(tok: Token, rules: Rules) -> bool:
+    """A word in the future, by the tagger's tense or by its form."""
+    return "Fut" in tok.morph.get("Tense") or future_form(tok, rules)
 
 
 def future_form(tok: Token, rules: Rules) -> bool:
